@@ -1,0 +1,18 @@
+{#-
+    Post-hook for versioned public marts: after building `customer_rfm_v1`, create
+    the view `customer_rfm` pointing at the latest version, so analysts query the
+    plain name and a new version can ship beside the old one (dbt Labs' pattern).
+-#}
+{% macro create_latest_version_view() %}
+    {%- if model.get('version') and model.get('version') == model.get('latest_version') -%}
+        {%- set latest = this.incorporate(path={"identifier": model['name']}) -%}
+        {%- set existing = load_relation(latest) -%}
+        {%- if existing and not existing.is_view -%}
+            {% do adapter.drop_relation(existing) %}
+        {%- endif -%}
+        create or replace view {{ latest }} as
+        select * from {{ this }}
+    {%- else -%}
+        select 1 as no_latest_version_view
+    {%- endif -%}
+{% endmacro %}

@@ -1,0 +1,39 @@
+{#- Generic data tests (dbt_utils is not reachable here, so we keep our own). -#}
+
+{#- Every non-null value lies in [min_value, max_value] (either bound optional). -#}
+{% test value_between(model, column_name, min_value=none, max_value=none) %}
+select *
+from {{ model }}
+where {{ column_name }} is not null
+    and (
+        false
+        {%- if min_value is not none %} or {{ column_name }} < {{ min_value }}{% endif %}
+        {%- if max_value is not none %} or {{ column_name }} > {{ max_value }}{% endif %}
+    )
+{% endtest %}
+
+
+{#- Every row satisfies a SQL boolean expression. -#}
+{% test expression_is_true(model, expression) %}
+select *
+from {{ model }}
+where not ({{ expression }})
+{% endtest %}
+
+
+{#- The combination of columns is unique. -#}
+{% test unique_combination(model, combination) %}
+select {{ combination | join(', ') }}, count(*) as rows_with_this_key
+from {{ model }}
+group by {{ combination | join(', ') }}
+having count(*) > 1
+{% endtest %}
+
+
+{#- Per group, a column sums to the expected total (within tolerance). -#}
+{% test sums_to(model, column_name, group_by, total=1.0, tolerance=0.000001) %}
+select {{ group_by | join(', ') }}, sum({{ column_name }}) as column_sum
+from {{ model }}
+group by {{ group_by | join(', ') }}
+having abs(sum({{ column_name }}) - {{ total }}) > {{ tolerance }}
+{% endtest %}

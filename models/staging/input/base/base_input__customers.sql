@@ -1,0 +1,61 @@
+with source as (
+    select * from {{ source('input', 'customers') }}
+),
+
+typed as (
+    select
+        source._source_file as source_file,
+        source._row_number as source_row_number,
+        {{ clean_text('source.customer_id') }} as customer_id,
+        try_cast({{ clean_text('source.signed_up_at') }} as timestamp) as signed_up_at,
+        {{ clean_text('source.acquisition_channel') }} as acquisition_channel,
+        try_cast(
+            {{ clean_text('source.acquisition_cost') }} as decimal(18, 2)
+        ) as acquisition_cost,
+        source.attributes,
+        {{ clean_text('source.signed_up_at') }} as raw_signed_up_at,
+        {{ clean_text('source.acquisition_cost') }} as raw_acquisition_cost,
+        cast(to_json(source) as varchar) as raw_values
+    from source
+),
+
+row_checked as (
+    select
+        *,
+        {{ first_failing_rule([
+            ('customer_id is null', 'customer_id', 'missing customer_id'),
+            ('raw_signed_up_at is not null and signed_up_at is null',
+             'signed_up_at', 'unparseable signed_up_at'),
+            ('raw_acquisition_cost is not null and acquisition_cost is null',
+             'acquisition_cost', 'non-numeric acquisition_cost'),
+            ('acquisition_cost < 0', 'acquisition_cost', 'negative acquisition_cost'),
+        ]) }}
+    from typed
+),
+
+keyed as (
+    {{ apply_key_rules(
+        'row_checked',
+        ['customer_id'],
+        ['signed_up_at', 'acquisition_channel', 'acquisition_cost', 'attributes'],
+    ) }}
+),
+
+final as (
+    select
+        customer_id,
+        signed_up_at,
+        acquisition_channel,
+        acquisition_cost,
+        attributes,
+        source_file,
+        source_row_number,
+        coalesce(customer_id, '') as record_key,
+        raw_values,
+        rejected_column,
+        rejection_reason,
+        is_accepted
+    from keyed
+)
+
+select * from final

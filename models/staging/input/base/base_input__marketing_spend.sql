@@ -1,0 +1,54 @@
+with source as (
+    select * from {{ source('input', 'marketing_spend') }}
+),
+
+typed as (
+    select
+        source._source_file as source_file,
+        source._row_number as source_row_number,
+        {{ clean_text('source.channel') }} as channel,
+        cast(date_trunc('month', coalesce(
+            try_cast({{ clean_text('source.month') }} as date),
+            try_cast({{ clean_text('source.month') }} || '-01' as date)
+        )) as date) as month_start,
+        try_cast({{ clean_text('source.spend') }} as decimal(18, 2)) as spend,
+        {{ clean_text('source.month') }} as raw_month,
+        {{ clean_text('source.spend') }} as raw_spend,
+        cast(to_json(source) as varchar) as raw_values
+    from source
+),
+
+row_checked as (
+    select
+        *,
+        {{ first_failing_rule([
+            ('channel is null', 'channel', 'missing channel'),
+            ('raw_month is null', 'month', 'missing month'),
+            ('month_start is null', 'month', 'unparseable month'),
+            ('raw_spend is null', 'spend', 'missing spend'),
+            ('spend is null', 'spend', 'non-numeric spend'),
+            ('spend < 0', 'spend', 'negative spend'),
+        ]) }}
+    from typed
+),
+
+keyed as (
+    {{ apply_key_rules('row_checked', ['channel', 'month_start'], ['spend']) }}
+),
+
+final as (
+    select
+        channel,
+        month_start,
+        spend,
+        source_file,
+        source_row_number,
+        coalesce(channel, '') || '|' || coalesce(raw_month, '') as record_key,
+        raw_values,
+        rejected_column,
+        rejection_reason,
+        is_accepted
+    from keyed
+)
+
+select * from final

@@ -1,0 +1,72 @@
+with source as (
+    select * from {{ source('input', 'orders') }}
+),
+
+typed as (
+    select
+        source._source_file as source_file,
+        source._row_number as source_row_number,
+        {{ clean_text('source.order_id') }} as order_id,
+        {{ clean_text('source.customer_id') }} as customer_id,
+        try_cast({{ clean_text('source.ordered_at') }} as timestamp) as ordered_at,
+        try_cast({{ clean_text('source.amount') }} as decimal(18, 2)) as amount,
+        try_cast({{ clean_text('source.cost') }} as decimal(18, 2)) as cost,
+        coalesce(
+            try_cast({{ clean_text('source.is_refund') }} as boolean), false
+        ) as is_refund,
+        {{ clean_text('source.ordered_at') }} as raw_ordered_at,
+        {{ clean_text('source.amount') }} as raw_amount,
+        {{ clean_text('source.cost') }} as raw_cost,
+        {{ clean_text('source.is_refund') }} as raw_is_refund,
+        cast(to_json(source) as varchar) as raw_values
+    from source
+),
+
+row_checked as (
+    select
+        *,
+        {{ first_failing_rule([
+            ('order_id is null', 'order_id', 'missing order_id'),
+            ('customer_id is null', 'customer_id', 'missing customer_id'),
+            ('raw_ordered_at is null', 'ordered_at', 'missing ordered_at'),
+            ('ordered_at is null', 'ordered_at', 'unparseable ordered_at'),
+            ('raw_amount is null', 'amount', 'missing amount'),
+            ('amount is null', 'amount', 'non-numeric amount'),
+            ('raw_cost is not null and cost is null', 'cost', 'non-numeric cost'),
+            ('raw_is_refund is not null
+                and try_cast(raw_is_refund as boolean) is null',
+             'is_refund', 'unrecognised is_refund (use true/false)'),
+            ('amount < 0 and not is_refund', 'amount',
+             'negative amount on an order that is not a refund'),
+            ('amount > 0 and is_refund', 'amount', 'positive amount on a refund'),
+        ]) }}
+    from typed
+),
+
+keyed as (
+    {{ apply_key_rules(
+        'row_checked',
+        ['order_id'],
+        ['customer_id', 'ordered_at', 'amount', 'cost', 'is_refund'],
+    ) }}
+),
+
+final as (
+    select
+        order_id,
+        customer_id,
+        ordered_at,
+        amount,
+        cost,
+        is_refund,
+        source_file,
+        source_row_number,
+        coalesce(order_id, '') as record_key,
+        raw_values,
+        rejected_column,
+        rejection_reason,
+        is_accepted
+    from keyed
+)
+
+select * from final

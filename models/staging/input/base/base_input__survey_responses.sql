@@ -1,0 +1,69 @@
+with source as (
+    select * from {{ source('input', 'survey_responses') }}
+),
+
+scales as (
+    select * from {{ ref('survey_scales') }}
+),
+
+typed as (
+    select
+        source._source_file as source_file,
+        source._row_number as source_row_number,
+        {{ clean_text('source.response_id') }} as response_id,
+        {{ clean_text('source.customer_id') }} as customer_id,
+        try_cast({{ clean_text('source.responded_at') }} as timestamp) as responded_at,
+        lower({{ clean_text('source.survey_type') }}) as survey_type,
+        try_cast({{ clean_text('source.score') }} as integer) as score,
+        {{ clean_text('source.responded_at') }} as raw_responded_at,
+        {{ clean_text('source.score') }} as raw_score,
+        cast(to_json(source) as varchar) as raw_values
+    from source
+),
+
+row_checked as (
+    select
+        typed.*,
+        {{ first_failing_rule([
+            ('typed.response_id is null', 'response_id', 'missing response_id'),
+            ('typed.customer_id is null', 'customer_id', 'missing customer_id'),
+            ('typed.raw_responded_at is null', 'responded_at', 'missing responded_at'),
+            ('typed.responded_at is null', 'responded_at', 'unparseable responded_at'),
+            ('scales.survey_type is null', 'survey_type',
+             'unknown survey_type (not in seed survey_scales)'),
+            ('typed.raw_score is null', 'score', 'missing score'),
+            ('typed.score is null', 'score', 'non-integer score'),
+            ('typed.score not between scales.min_score and scales.max_score',
+             'score', 'score outside the survey scale'),
+        ]) }}
+    from typed
+    left join scales
+        on typed.survey_type = scales.survey_type
+),
+
+keyed as (
+    {{ apply_key_rules(
+        'row_checked',
+        ['response_id'],
+        ['customer_id', 'responded_at', 'survey_type', 'score'],
+    ) }}
+),
+
+final as (
+    select
+        response_id,
+        customer_id,
+        responded_at,
+        survey_type,
+        score,
+        source_file,
+        source_row_number,
+        coalesce(response_id, '') as record_key,
+        raw_values,
+        rejected_column,
+        rejection_reason,
+        is_accepted
+    from keyed
+)
+
+select * from final

@@ -1,0 +1,51 @@
+with source as (
+    select * from {{ source('input', 'touchpoints') }}
+),
+
+typed as (
+    select
+        source._source_file as source_file,
+        source._row_number as source_row_number,
+        {{ clean_text('source.customer_id') }} as customer_id,
+        try_cast({{ clean_text('source.occurred_at') }} as timestamp) as occurred_at,
+        {{ clean_text('source.channel') }} as channel,
+        {{ clean_text('source.occurred_at') }} as raw_occurred_at,
+        cast(to_json(source) as varchar) as raw_values
+    from source
+),
+
+row_checked as (
+    select
+        *,
+        md5(concat_ws('|', customer_id, cast(occurred_at as varchar), channel))
+            as touchpoint_id,
+        {{ first_failing_rule([
+            ('customer_id is null', 'customer_id', 'missing customer_id'),
+            ('raw_occurred_at is null', 'occurred_at', 'missing occurred_at'),
+            ('occurred_at is null', 'occurred_at', 'unparseable occurred_at'),
+            ('channel is null', 'channel', 'missing channel'),
+        ]) }}
+    from typed
+),
+
+keyed as (
+    {{ apply_key_rules('row_checked', ['touchpoint_id'], ['touchpoint_id']) }}
+),
+
+final as (
+    select
+        touchpoint_id,
+        customer_id,
+        occurred_at,
+        channel,
+        source_file,
+        source_row_number,
+        touchpoint_id as record_key,
+        raw_values,
+        rejected_column,
+        rejection_reason,
+        is_accepted
+    from keyed
+)
+
+select * from final
