@@ -9,7 +9,8 @@
     pass the row rules, rejects every row of a key that appears with different
     content ("<key> repeated with different content"), and keeps only the first
     (lowest source row number) of exact repeats ("duplicate row"). Gives
-    `rejected_column`, `rejection_reason` and `is_accepted`.
+    `rejected_column`, `rejection_reason` and `is_accepted`. With no content
+    columns the key is the whole content, so only exact repeats are looked for.
 -#}
 {% macro first_failing_rule(rules) %}
     case
@@ -38,21 +39,55 @@
     with hashed as (
         select
             *,
-            {{ content_hash }} as content_hash
+            {% if content_columns -%}
+            {{ content_hash }}
+            {%- else -%}
+            case when row_rejection_reason is null then '' end
+            {%- endif %} as content_hash
         from {{ relation }}
+    ),
+
+    {#- Group-bys and joins, not window functions: several times faster at
+        tens of millions of rows. -#}
+    versions_per_key as (
+        select
+            {{ keys }},
+            min(content_hash) <> max(content_hash) as has_conflicting_content
+        from hashed
+        where content_hash is not null
+        group by {{ keys }}
+    ),
+
+    first_copies as (
+        select
+            {{ keys }},
+            content_hash,
+            min(source_row_number) as first_source_row_number
+        from hashed
+        where content_hash is not null
+        group by {{ keys }}, content_hash
     ),
 
     counted as (
         select
-            *,
-            min(content_hash) over (partition by {{ keys }})
-                <> max(content_hash) over (partition by {{ keys }})
+            hashed.*,
+            coalesce(versions_per_key.has_conflicting_content, false)
                 as has_conflicting_content,
-            row_number() over (
-                partition by {{ keys }}, content_hash
-                order by source_row_number
-            ) as copy_number
+            case
+                when hashed.source_row_number
+                    = first_copies.first_source_row_number then 1
+                when first_copies.first_source_row_number is not null then 2
+            end as copy_number
         from hashed
+        left join versions_per_key
+            on {% for key in key_columns -%}
+            hashed.{{ key }} = versions_per_key.{{ key }}
+            {%- if not loop.last %} and {% endif %}
+            {%- endfor %}
+        left join first_copies
+            on {% for key in key_columns -%}
+            hashed.{{ key }} = first_copies.{{ key }} and {% endfor -%}
+            hashed.content_hash = first_copies.content_hash
     )
 
     select
@@ -81,3 +116,19 @@
 {% macro clean_text(column) -%}
     nullif(trim({{ column }}), '')
 {%- endmacro %}
+
+
+{#-
+    The raw row as a JSON object of text values, for rejected rows only: turning
+    every row into JSON would cost more than the rest of the validation.
+    Gives (source_row_number, raw_values); left join it on source_row_number.
+-#}
+{% macro raw_values_of_rejected(source_relation, verdicts_relation) %}
+    select
+        {{ verdicts_relation }}.source_row_number,
+        cast(to_json({{ source_relation }}) as varchar) as raw_values
+    from {{ source_relation }}
+    inner join {{ verdicts_relation }}
+        on {{ source_relation }}._row_number = {{ verdicts_relation }}.source_row_number
+    where not {{ verdicts_relation }}.is_accepted
+{% endmacro %}

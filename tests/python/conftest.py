@@ -59,7 +59,7 @@ def dbt_build(
     if select:
         args += ["--select", select]
     completed = subprocess.run(
-        args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+        args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False
     )
     return BuildResult(completed.returncode, completed.stdout + completed.stderr, database)
 

@@ -34,13 +34,13 @@ def test_rejected_rows_name_row_column_and_reason(tiny_build):
 
 
 def test_row_accounting(tiny_build):
-    counts = dict(
-        (name, (inp, acc, rej))
+    counts = {
+        name: (inp, acc, rej)
         for name, inp, acc, rej in tiny_build.query(
             "select source_name, input_rows, accepted_rows, rejected_rows"
             " from audit.source_row_counts"
         )
-    )
+    }
     assert counts == {
         "orders": (18, 11, 7),
         "customers": (6, 6, 0),

@@ -14,8 +14,7 @@ typed as (
         ) as acquisition_cost,
         source.attributes,
         {{ clean_text('source.signed_up_at') }} as raw_signed_up_at,
-        {{ clean_text('source.acquisition_cost') }} as raw_acquisition_cost,
-        cast(to_json(source) as varchar) as raw_values
+        {{ clean_text('source.acquisition_cost') }} as raw_acquisition_cost
     from source
 ),
 
@@ -41,6 +40,10 @@ keyed as (
     ) }}
 ),
 
+rejected_raw_values as (
+    {{ raw_values_of_rejected('source', 'keyed') }}
+),
+
 final as (
     select
         customer_id,
@@ -49,13 +52,15 @@ final as (
         acquisition_cost,
         attributes,
         source_file,
-        source_row_number,
+        keyed.source_row_number,
         coalesce(customer_id, '') as record_key,
-        raw_values,
+        rejected_raw_values.raw_values,
         rejected_column,
         rejection_reason,
         is_accepted
     from keyed
+    left join rejected_raw_values
+        on keyed.source_row_number = rejected_raw_values.source_row_number
 )
 
 select * from final

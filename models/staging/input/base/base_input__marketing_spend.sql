@@ -13,8 +13,7 @@ typed as (
         )) as date) as month_start,
         try_cast({{ clean_text('source.spend') }} as decimal(18, 2)) as spend,
         {{ clean_text('source.month') }} as raw_month,
-        {{ clean_text('source.spend') }} as raw_spend,
-        cast(to_json(source) as varchar) as raw_values
+        {{ clean_text('source.spend') }} as raw_spend
     from source
 ),
 
@@ -36,19 +35,25 @@ keyed as (
     {{ apply_key_rules('row_checked', ['channel', 'month_start'], ['spend']) }}
 ),
 
+rejected_raw_values as (
+    {{ raw_values_of_rejected('source', 'keyed') }}
+),
+
 final as (
     select
         channel,
         month_start,
         spend,
         source_file,
-        source_row_number,
+        keyed.source_row_number,
         coalesce(channel, '') || '|' || coalesce(raw_month, '') as record_key,
-        raw_values,
+        rejected_raw_values.raw_values,
         rejected_column,
         rejection_reason,
         is_accepted
     from keyed
+    left join rejected_raw_values
+        on keyed.source_row_number = rejected_raw_values.source_row_number
 )
 
 select * from final

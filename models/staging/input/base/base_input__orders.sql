@@ -17,8 +17,7 @@ typed as (
         {{ clean_text('source.ordered_at') }} as raw_ordered_at,
         {{ clean_text('source.amount') }} as raw_amount,
         {{ clean_text('source.cost') }} as raw_cost,
-        {{ clean_text('source.is_refund') }} as raw_is_refund,
-        cast(to_json(source) as varchar) as raw_values
+        {{ clean_text('source.is_refund') }} as raw_is_refund
     from source
 ),
 
@@ -51,6 +50,10 @@ keyed as (
     ) }}
 ),
 
+rejected_raw_values as (
+    {{ raw_values_of_rejected('source', 'keyed') }}
+),
+
 final as (
     select
         order_id,
@@ -60,13 +63,15 @@ final as (
         cost,
         is_refund,
         source_file,
-        source_row_number,
+        keyed.source_row_number,
         coalesce(order_id, '') as record_key,
-        raw_values,
+        rejected_raw_values.raw_values,
         rejected_column,
         rejection_reason,
         is_accepted
     from keyed
+    left join rejected_raw_values
+        on keyed.source_row_number = rejected_raw_values.source_row_number
 )
 
 select * from final

@@ -16,8 +16,7 @@ typed as (
         lower({{ clean_text('source.survey_type') }}) as survey_type,
         try_cast({{ clean_text('source.score') }} as integer) as score,
         {{ clean_text('source.responded_at') }} as raw_responded_at,
-        {{ clean_text('source.score') }} as raw_score,
-        cast(to_json(source) as varchar) as raw_values
+        {{ clean_text('source.score') }} as raw_score
     from source
 ),
 
@@ -49,6 +48,10 @@ keyed as (
     ) }}
 ),
 
+rejected_raw_values as (
+    {{ raw_values_of_rejected('source', 'keyed') }}
+),
+
 final as (
     select
         response_id,
@@ -57,13 +60,15 @@ final as (
         survey_type,
         score,
         source_file,
-        source_row_number,
+        keyed.source_row_number,
         coalesce(response_id, '') as record_key,
-        raw_values,
+        rejected_raw_values.raw_values,
         rejected_column,
         rejection_reason,
         is_accepted
     from keyed
+    left join rejected_raw_values
+        on keyed.source_row_number = rejected_raw_values.source_row_number
 )
 
 select * from final

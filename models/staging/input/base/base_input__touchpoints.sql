@@ -9,8 +9,7 @@ typed as (
         {{ clean_text('source.customer_id') }} as customer_id,
         try_cast({{ clean_text('source.occurred_at') }} as timestamp) as occurred_at,
         {{ clean_text('source.channel') }} as channel,
-        {{ clean_text('source.occurred_at') }} as raw_occurred_at,
-        cast(to_json(source) as varchar) as raw_values
+        {{ clean_text('source.occurred_at') }} as raw_occurred_at
     from source
 ),
 
@@ -29,7 +28,11 @@ row_checked as (
 ),
 
 keyed as (
-    {{ apply_key_rules('row_checked', ['touchpoint_id'], ['touchpoint_id']) }}
+    {{ apply_key_rules('row_checked', ['touchpoint_id'], []) }}
+),
+
+rejected_raw_values as (
+    {{ raw_values_of_rejected('source', 'keyed') }}
 ),
 
 final as (
@@ -39,13 +42,15 @@ final as (
         occurred_at,
         channel,
         source_file,
-        source_row_number,
+        keyed.source_row_number,
         touchpoint_id as record_key,
-        raw_values,
+        rejected_raw_values.raw_values,
         rejected_column,
         rejection_reason,
         is_accepted
     from keyed
+    left join rejected_raw_values
+        on keyed.source_row_number = rejected_raw_values.source_row_number
 )
 
 select * from final
