@@ -482,6 +482,26 @@ def bgnbd_expected_purchases(params, horizon, frequency, recency, t) -> np.ndarr
     return np.where(h > 0, e_alive, 0.0) * p_alive
 
 
+def bgnbd_probability_no_purchase(params, horizon, frequency, recency, t) -> np.ndarray:
+    """Probability of no purchase in ``(T, T + horizon]``, given ``x, t_x, T``.
+
+    P0 = (1 - p_alive) + p_alive * ((alpha + T) / (alpha + T + horizon))^(r + x):
+    a customer makes no purchase either because they are dead, or because they
+    are alive and the Poisson process (with the posterior Gamma(r + x, alpha + T)
+    rate) gives zero events. A customer alive at T can only die right after a
+    purchase, so an alive customer with no purchase stays alive during the
+    horizon. ``horizon`` in the model's time unit. For one-time buyers (x = 0)
+    p_alive is 1 and P0 is the Poisson-Gamma zero probability alone.
+    """
+    p = _as_bgnbd(params)
+    x, tx, T = _floats(frequency, recency, t)
+    p_alive = bgnbd_p_alive(p, x, tx, T)
+    log_zero_if_alive = (p.r + x) * (
+        np.log(p.alpha + T) - np.log(p.alpha + T + horizon)
+    )
+    return 1.0 - p_alive + p_alive * np.exp(log_zero_if_alive)
+
+
 def bgnbd_expected_purchases_new_customer(params, horizon) -> np.ndarray:
     """Unconditional expected number of repeat purchases ``E[X(t)]`` in ``(0, t]``.
 

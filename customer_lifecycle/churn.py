@@ -331,15 +331,14 @@ def bgnbd_features(
     T = summary["t"].to_numpy(dtype=float)
     p_alive = btyd.bgnbd_p_alive(params, x, tx, T)
     expected = btyd.bgnbd_expected_purchases(params, horizon, x, tx, T)
-    p_zero_alive = np.exp(
-        (params.r + x) * (np.log(params.alpha + T) - np.log(params.alpha + T + horizon))
-    )
     frame = pd.DataFrame(
         {
             "customer_id": summary["customer_id"].astype(str).to_numpy(),
             "bgnbd_p_alive": p_alive,
             "bgnbd_expected_purchases": expected,
-            "bgnbd_p_no_purchase": 1.0 - p_alive + p_alive * p_zero_alive,
+            "bgnbd_p_no_purchase": btyd.bgnbd_probability_no_purchase(
+                params, horizon, x, tx, T
+            ),
         }
     )
     info = {

@@ -14,16 +14,28 @@
 {% endmacro %}
 
 
-{#- Length of the BTYD time unit (var time_unit) in days. -#}
-{% macro time_unit_days() %}
+{#- Length in days of a time unit: day, week, month, quarter or year. -#}
+{% macro unit_days(unit, var_name) %}
     {%- set units = {
         'day': 1.0, 'week': 7.0, 'month': 30.4375, 'quarter': 91.3125, 'year': 365.25
     } -%}
-    {%- set unit = var('time_unit') | string | lower -%}
+    {%- set unit = unit | string | lower -%}
     {%- if unit not in units -%}
         {{ exceptions.raise_compiler_error(
-            "var time_unit must be one of " ~ (units.keys() | join(', '))
+            "var " ~ var_name ~ " must be one of " ~ (units.keys() | join(', '))
             ~ ", got '" ~ unit ~ "'") }}
     {%- endif -%}
     {{ return(units[unit]) }}
+{% endmacro %}
+
+
+{#- Length of the BTYD time unit (var time_unit) in days. -#}
+{% macro time_unit_days() %}
+    {{ return(unit_days(var('time_unit'), 'time_unit')) }}
+{% endmacro %}
+
+
+{#- Length of the CLV period (var clv_period) in days. -#}
+{% macro clv_period_days() %}
+    {{ return(unit_days(var('clv_period'), 'clv_period')) }}
 {% endmacro %}

@@ -1,0 +1,52 @@
+with customers as (
+    select * from {{ ref('btyd_backtest_customers') }}
+),
+
+bucketed as (
+    select
+        *,
+        case when frequency >= 7 then '7+' else cast(frequency as varchar) end
+            as frequency_bucket
+    from customers
+),
+
+grouped as (
+    select
+        'total' as grain,
+        'all' as group_value,
+        -1 as group_order,
+        *
+    from bucketed
+    union all
+    select
+        'frequency_bucket' as grain,
+        frequency_bucket as group_value,
+        least(frequency, 7) as group_order,
+        *
+    from bucketed
+),
+
+final as (
+    select
+        grain,
+        group_value,
+        cast(min(group_order) as integer) as group_order,
+        min(as_of_date) as as_of_date,
+        min(backtest_end_date) as backtest_end_date,
+        cast(min(backtest_days) as integer) as backtest_days,
+        cast(count(*) as integer) as customers,
+        sum(predicted_purchases) as predicted_purchases,
+        cast(sum(actual_purchases) as double) as actual_purchases,
+        sum(predicted_purchases) - sum(actual_purchases) as total_error,
+        (sum(predicted_purchases) - sum(actual_purchases))
+            / nullif(sum(actual_purchases), 0) as relative_total_error,
+        avg(predicted_purchases) as mean_predicted_purchases,
+        avg(actual_purchases) as mean_actual_purchases,
+        avg(abs(error)) as mae,
+        sqrt(avg(error * error)) as rmse
+    from grouped
+    group by grain, group_value
+)
+
+select * from final
+order by grain desc, group_order
