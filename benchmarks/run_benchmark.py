@@ -44,22 +44,40 @@ def main() -> None:
     results: dict = {"customers": args.customers}
 
     if not args.skip_simulate:
-        results["simulate_seconds"] = run([
-            sys.executable, "-m", "customer_lifecycle.simulate",
-            "--customers", str(args.customers), "--out", str(data),
-            "--format", "parquet",
-        ])
+        results["simulate_seconds"] = run(
+            [
+                sys.executable,
+                "-m",
+                "customer_lifecycle.simulate",
+                "--customers",
+                str(args.customers),
+                "--out",
+                str(data),
+                "--format",
+                "parquet",
+            ]
+        )
 
     database = out / "benchmark.duckdb"
     database.unlink(missing_ok=True)
     env = dict(os.environ, LIFECYCLE_DUCKDB_PATH=str(database))
     dbt = str(Path(sys.executable).parent / "dbt")
     target = out / "target"
-    results["dbt_build_seconds"] = run([
-        dbt, "build", "--threads", str(args.threads),
-        "--target-path", str(target), "--log-path", str(out / "logs"),
-        "--vars", json.dumps({"input_dir": str(data)}),
-    ], env=env)
+    results["dbt_build_seconds"] = run(
+        [
+            dbt,
+            "build",
+            "--threads",
+            str(args.threads),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(out / "logs"),
+            "--vars",
+            json.dumps({"input_dir": str(data)}),
+        ],
+        env=env,
+    )
     # ru_maxrss of finished children, in KiB on Linux.
     results["peak_rss_gib"] = round(
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2, 2

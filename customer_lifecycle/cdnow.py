@@ -39,7 +39,9 @@ def read_cdnow(source: str | Path) -> pd.DataFrame:
     )
     expected = ["customer_id", "date", "number_of_cds", "dollar_value"]
     if list(raw.columns) != expected:
-        raise ValueError(f"{source}: expected columns {expected}, got {list(raw.columns)}")
+        raise ValueError(
+            f"{source}: expected columns {expected}, got {list(raw.columns)}"
+        )
     row_number = pd.RangeIndex(1, len(raw) + 1).astype(str)
     return pd.DataFrame(
         {

@@ -44,15 +44,23 @@ def dbt_build(
     """Run `dbt <command>` on the project into ``workdir/warehouse.duckdb``."""
     workdir.mkdir(parents=True, exist_ok=True)
     database = workdir / "warehouse.duckdb"
-    env = dict(os.environ, LIFECYCLE_DUCKDB_PATH=str(database), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    env = dict(
+        os.environ,
+        LIFECYCLE_DUCKDB_PATH=str(database),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
     dbt = Path(sys.executable).parent / "dbt"
     args = [
         str(dbt),
         command,
-        "--project-dir", str(PROJECT_ROOT),
-        "--profiles-dir", str(PROJECT_ROOT),
-        "--target-path", str(workdir / "target"),
-        "--log-path", str(workdir / "logs"),
+        "--project-dir",
+        str(PROJECT_ROOT),
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+        "--target-path",
+        str(workdir / "target"),
+        "--log-path",
+        str(workdir / "logs"),
     ]
     if variables:
         args += ["--vars", json.dumps(variables)]
@@ -61,7 +69,9 @@ def dbt_build(
     completed = subprocess.run(
         args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False
     )
-    return BuildResult(completed.returncode, completed.stdout + completed.stderr, database)
+    return BuildResult(
+        completed.returncode, completed.stdout + completed.stderr, database
+    )
 
 
 @pytest.fixture(scope="session")
@@ -75,5 +85,32 @@ def tiny_build(tmp_path_factory) -> BuildResult:
             "max_rejected_share": 0.5,
         },
     )
+    assert result.returncode == 0, result.output[-4000:]
+    return result
+
+
+@pytest.fixture(scope="session")
+def cdnow_build(tmp_path_factory) -> BuildResult:
+    """CDNOW (real data) as of 1997-09-30, the literature's 39-week calibration.
+
+    Orders after that date stay in the input: they are the holdout.
+    """
+    from customer_lifecycle.cdnow import convert
+
+    assert CDNOW_SOURCE.exists(), f"CDNOW not found at {CDNOW_SOURCE} (../shared)"
+    workdir = tmp_path_factory.mktemp("cdnow")
+    convert(CDNOW_SOURCE, workdir / "input")
+    result = dbt_build(
+        workdir,
+        {"input_dir": str(workdir / "input"), "as_of_date": "1997-09-30"},
+    )
+    assert result.returncode == 0, result.output[-4000:]
+    return result
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> BuildResult:
+    """The committed demo data (data/demo), default vars: what `dbt build` does."""
+    result = dbt_build(tmp_path_factory.mktemp("demo"))
     assert result.returncode == 0, result.output[-4000:]
     return result

@@ -21,7 +21,13 @@ def test_rejected_rows_name_row_column_and_reason(tiny_build):
         ("orders", 9, "O9", "customer_id", "missing customer_id"),
         ("orders", 10, "O10", "amount", "non-numeric amount"),
         ("orders", 11, "O11", "ordered_at", "unparseable ordered_at"),
-        ("orders", 12, "O12", "amount", "negative amount on an order that is not a refund"),
+        (
+            "orders",
+            12,
+            "O12",
+            "amount",
+            "negative amount on an order that is not a refund",
+        ),
         ("orders", 13, "O3", "order_id", "duplicate row"),
         ("orders", 14, "O14", "order_id", "order_id repeated with different content"),
         ("orders", 15, "O14", "order_id", "order_id repeated with different content"),
@@ -120,11 +126,17 @@ def test_missing_required_column_names_file_and_column(tmp_path):
     lines = (FIXTURES / "tiny" / "orders.csv").read_text().splitlines()
     # drop the amount column (4th) from every line
     (data / "orders.csv").write_text(
-        "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != 3) for line in lines)
+        "\n".join(
+            ",".join(c for i, c in enumerate(line.split(",")) if i != 3)
+            for line in lines
+        )
     )
     result = dbt_build(tmp_path / "build", {"input_dir": str(data)})
     assert result.returncode != 0
-    assert f"Input file {data}/orders.csv is missing required column 'amount'" in result.output
+    assert (
+        f"Input file {data}/orders.csv is missing required column 'amount'"
+        in result.output
+    )
 
 
 def test_build_fails_past_rejected_share(tmp_path):

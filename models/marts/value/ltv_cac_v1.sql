@@ -1,0 +1,236 @@
+{#- LTV, CAC and LTV:CAC by acquisition channel and by acquisition cohort.
+    {{ doc('ltv_cac') }} -#}
+{%- set live_stages = "('new', 'active', 'growing', 'at_risk', 'reactivated')" -%}
+{%- set window_periods = var('ltv_window_periods') | int -%}
+
+with stages as (
+    select * from {{ ref('customer_lifecycle_stages') }}
+),
+
+customers as (
+    select * from {{ ref('stg_input__customers') }}
+),
+
+spend as (
+    select * from {{ ref('stg_input__marketing_spend') }}
+),
+
+historical as (
+    select * from {{ ref('int_customer_historical_value') }}
+),
+
+run_context as (
+    select * from {{ ref('int_run_context') }}
+),
+
+buyers as (
+    {#- Each buyer's groups: acquisition channel and first-purchase month. -#}
+    select
+        historical.customer_id,
+        historical.revenue,
+        historical.margin,
+        customers.acquisition_cost,
+        coalesce(customers.acquisition_channel, 'unknown') as acquisition_channel,
+        cast(date_trunc('month', first_purchases.first_purchase_date) as date)
+            as cohort_month
+    from historical
+    inner join (
+        select customer_id, min(first_purchase_date) as first_purchase_date
+        from stages
+        where first_purchase_date is not null
+        group by customer_id
+    ) as first_purchases
+        on historical.customer_id = first_purchases.customer_id
+    left join customers
+        on historical.customer_id = customers.customer_id
+),
+
+buyer_groups as (
+    select
+        'acquisition_channel' as group_type,
+        acquisition_channel as group_value,
+        *
+    from buyers
+    union all
+    select
+        'acquisition_cohort' as group_type,
+        strftime(cohort_month, '%Y-%m') as group_value,
+        *
+    from buyers
+),
+
+window_periods as (
+    {#- The most recent complete periods that have a next period in the data. -#}
+    select distinct period_start
+    from stages
+    where is_complete_period
+    order by period_start desc
+    limit {{ window_periods }} + 1
+),
+
+stage_steps as (
+    select
+        stages.customer_id,
+        stages.period_start,
+        stages.stage,
+        stages.revenue_in_period,
+        lead(stages.stage) over (
+            partition by stages.customer_id order by stages.period_start
+        ) as next_stage
+    from stages
+    inner join window_periods
+        on stages.period_start = window_periods.period_start
+),
+
+live_steps as (
+    select *
+    from stage_steps
+    where stage in {{ live_stages }}
+        and next_stage is not null
+),
+
+group_measures as (
+    select
+        buyer_groups.group_type,
+        buyer_groups.group_value,
+        count(*) as live_customer_periods,
+        count(*) filter (where live_steps.next_stage = 'churned') as churn_events,
+        sum(live_steps.revenue_in_period) as live_revenue
+    from live_steps
+    inner join buyer_groups
+        on live_steps.customer_id = buyer_groups.customer_id
+    group by 1, 2
+),
+
+group_buyers as (
+    select
+        group_type,
+        group_value,
+        count(*) as new_customers,
+        sum(revenue) as revenue,
+        sum(margin) as margin,
+        sum(acquisition_cost) as acquisition_cost,
+        count(acquisition_cost) as customers_with_acquisition_cost
+    from buyer_groups
+    group by 1, 2
+),
+
+group_spend as (
+    select
+        'acquisition_channel' as group_type,
+        spend.channel as group_value,
+        sum(spend.spend) as marketing_spend
+    from spend
+    cross join run_context
+    where spend.month_start <= run_context.as_of_date
+    group by 1, 2
+    union all
+    select
+        'acquisition_cohort' as group_type,
+        strftime(spend.month_start, '%Y-%m') as group_value,
+        sum(spend.spend) as marketing_spend
+    from spend
+    cross join run_context
+    where spend.month_start <= run_context.as_of_date
+    group by 1, 2
+),
+
+measured as (
+    select
+        group_buyers.group_type,
+        group_buyers.group_value,
+        group_buyers.new_customers,
+        coalesce(group_measures.live_customer_periods, 0) as live_customer_periods,
+        coalesce(group_measures.churn_events, 0) as churn_events,
+        group_measures.live_revenue
+            / nullif(group_measures.live_customer_periods, 0) as arpu,
+        group_measures.churn_events
+            / nullif(group_measures.live_customer_periods, 0) as churn_rate,
+        group_buyers.margin / nullif(group_buyers.revenue, 0) as gross_margin,
+        group_spend.marketing_spend,
+        case
+            when group_spend.marketing_spend is not null
+                then group_spend.marketing_spend / group_buyers.new_customers
+            when group_buyers.customers_with_acquisition_cost > 0
+                then group_buyers.acquisition_cost
+                    / group_buyers.customers_with_acquisition_cost
+        end as cac,
+        case
+            when group_spend.marketing_spend is not null then 'marketing_spend'
+            when group_buyers.customers_with_acquisition_cost > 0
+                then 'customers.acquisition_cost'
+        end as cac_source
+    from group_buyers
+    left join group_measures
+        on group_buyers.group_type = group_measures.group_type
+        and group_buyers.group_value = group_measures.group_value
+    left join group_spend
+        on group_buyers.group_type = group_spend.group_type
+        and group_buyers.group_value = group_spend.group_value
+),
+
+judged as (
+    {#- A cohort whose last member joined less than lifecycle_churn_days ago
+        cannot show all its churn yet: its
+        churn rate is biased to 0 and its LTV to infinity, so none is given. -#}
+    select
+        measured.*,
+        measured.group_type = 'acquisition_cohort'
+            and try_cast(measured.group_value || '-01' as date)
+                + interval 1 month + to_days({{ var('lifecycle_churn_days') | int }})
+                > run_context.as_of_date as is_too_young,
+        case
+            when measured.group_type = 'acquisition_cohort'
+                and try_cast(measured.group_value || '-01' as date)
+                    + interval 1 month + to_days({{ var('lifecycle_churn_days') | int }})
+                    > run_context.as_of_date
+                then null
+            else measured.arpu * measured.gross_margin
+                / nullif(measured.churn_rate, 0)
+        end as ltv
+    from measured
+    cross join run_context
+),
+
+final as (
+    select
+        measured.group_type,
+        measured.group_value,
+        run_context.as_of_date,
+        '{{ var("lifecycle_period") }}' as period,
+        cast(measured.new_customers as integer) as new_customers,
+        cast(measured.live_customer_periods as integer) as live_customer_periods,
+        cast(measured.churn_events as integer) as churn_events,
+        cast(measured.arpu as double) as arpu,
+        cast(measured.churn_rate as double) as churn_rate,
+        cast(measured.gross_margin as double) as gross_margin,
+        cast(1 / nullif(measured.churn_rate, 0) as double) as expected_lifetime_periods,
+        cast(measured.ltv as double) as ltv,
+        cast(measured.marketing_spend as double) as marketing_spend,
+        cast(measured.cac as double) as cac,
+        measured.cac_source,
+        cast(measured.ltv / nullif(measured.cac, 0) as double) as ltv_to_cac,
+        cast(measured.cac / nullif(measured.arpu * measured.gross_margin, 0)
+            as double) as payback_periods,
+        concat_ws('; ',
+            case when measured.live_customer_periods = 0
+                then 'no live customer-periods in the window: no ARPU or churn' end,
+            case when measured.is_too_young
+                then 'cohort younger than lifecycle_churn_days: churn not observable'
+                    || ' yet, no LTV' end,
+            case when not measured.is_too_young
+                and measured.live_customer_periods > 0 and measured.churn_events = 0
+                then 'no churn observed in the window: LTV undefined' end,
+            case when measured.cac is null and measured.group_value = 'unknown'
+                then 'no acquisition channel for these customers: no CAC' end,
+            case when measured.cac is null and measured.group_value <> 'unknown'
+                then 'no marketing spend or acquisition cost for this group: no CAC'
+            end,
+            case when measured.cac = 0 then 'zero acquisition cost: LTV:CAC undefined' end
+        ) as note
+    from judged as measured
+    cross join run_context
+)
+
+select * from final
+order by group_type, group_value
