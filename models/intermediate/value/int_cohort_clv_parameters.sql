@@ -1,4 +1,5 @@
-{#- One row: the inputs of the simple cohort-method CLV. {{ doc('cohort_method_clv') }} -#}
+{#- One row: the inputs of the simple cohort-method CLV. See the docs block
+    cohort_method_clv. -#}
 with orders as (
     select * from {{ ref('int_orders_as_of') }}
 ),

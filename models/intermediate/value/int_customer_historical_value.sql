@@ -1,4 +1,4 @@
-{#- Historical CLV: {{ doc('historical_clv') }} -#}
+{#- Historical CLV: see the docs block historical_clv. -#}
 with orders as (
     select * from {{ ref('int_orders_as_of') }}
 ),

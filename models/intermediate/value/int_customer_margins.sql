@@ -1,4 +1,4 @@
-{#- Gross margin rate per customer: {{ doc('margin_rule') }} -#}
+{#- Gross margin rate per customer: see the docs block margin_rule. -#}
 with orders as (
     select * from {{ ref('int_orders_as_of') }}
 ),

@@ -1,5 +1,5 @@
 {#- LTV, CAC and LTV:CAC by acquisition channel and by acquisition cohort.
-    {{ doc('ltv_cac') }} -#}
+    See the docs block ltv_cac. -#}
 {%- set live_stages = "('new', 'active', 'growing', 'at_risk', 'reactivated')" -%}
 {%- set window_periods = var('ltv_window_periods') | int -%}
 

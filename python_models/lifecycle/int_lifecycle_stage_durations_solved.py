@@ -1,0 +1,22 @@
+"""Expected periods in each stage and until churn, from the pooled matrix.
+
+Thin dbt Python model: loads the transition matrix and calls
+``customer_lifecycle.markov.stage_durations`` (1 / (1 - P_ii), and
+t = (I - Q)^-1 1 with ``churned`` made absorbing).
+"""
+
+from customer_lifecycle.markov import stage_durations
+
+
+def model(dbt, session):
+    matrix = dbt.ref("lifecycle_transition_matrix").df()
+    states = (
+        matrix[["from_stage", "from_stage_precedence"]]
+        .drop_duplicates()
+        .sort_values("from_stage_precedence")["from_stage"]
+        .tolist()
+    )
+    durations = stage_durations(matrix, states, target="churned")
+    durations["stage_precedence"] = range(1, len(states) + 1)
+    durations["lifecycle_period"] = str(dbt.config.get("lifecycle_period"))
+    return durations

@@ -1,0 +1,40 @@
+"""Projected stage mix k = 0..K periods after the last period: counts(0) P^k.
+
+Thin dbt Python model: counts the customers per stage in the last period (in
+DuckDB, not in pandas), loads the pooled matrix and calls
+``customer_lifecycle.markov.stage_forecast``.
+"""
+
+import pandas as pd
+
+from customer_lifecycle.markov import stage_forecast
+
+
+def model(dbt, session):
+    periods = int(dbt.config.get("lifecycle_forecast_periods"))
+    matrix = dbt.ref("lifecycle_transition_matrix").df()
+    states = (
+        matrix[["from_stage", "from_stage_precedence"]]
+        .drop_duplicates()
+        .sort_values("from_stage_precedence")["from_stage"]
+        .tolist()
+    )
+    mix = (
+        dbt.ref("customer_lifecycle_stages")
+        .aggregate("period_start, stage, count(*) as customers", "period_start, stage")
+        .df()
+    )
+    if mix.empty:
+        return pd.DataFrame(
+            {
+                "from_period_start": pd.Series(dtype="datetime64[ns]"),
+                "periods_ahead": pd.Series(dtype="int64"),
+                "stage": pd.Series(dtype="string"),
+                "expected_customers": pd.Series(dtype="float64"),
+            }
+        )
+    last_period_start = mix["period_start"].max()
+    current = mix.loc[mix["period_start"] == last_period_start, ["stage", "customers"]]
+    forecast = stage_forecast(matrix, current, states, periods)
+    forecast.insert(0, "from_period_start", last_period_start)
+    return forecast
