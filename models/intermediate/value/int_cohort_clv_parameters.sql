@@ -62,7 +62,7 @@ final as (
         (select avg(case when is_retained then 1.0 else 0.0 end)
             from next_period_active) as retention_rate,
         (select avg(revenue) from active) as arpu,
-        (select avg(margin_rate) from margins) as average_margin_rate,
+        (select {{ exact_avg('margin_rate') }} from margins) as average_margin_rate,
         power(1 + {{ var('annual_discount_rate') }},
             {{ clv_period_days() }} / 365.25) - 1 as period_discount_rate
 )

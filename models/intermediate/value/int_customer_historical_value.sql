@@ -34,12 +34,11 @@ final as (
     select
         customer_id,
         sum(amount) as revenue,
-        sum(amount - cost) as margin,
+        {{ exact_sum('amount - cost') }} as margin,
         {#- (1 + d_period)^t = (1 + r_annual)^(t x period_days / 365.25) -#}
-        sum((amount - cost) / power(
-            1 + {{ var('annual_discount_rate') }},
-            greatest(period_index, 0) * {{ clv_period_days() }} / 365.25
-        )) as historical_clv
+        {{ exact_sum("(amount - cost) / power(1 + " ~ var('annual_discount_rate')
+            ~ ", greatest(period_index, 0) * " ~ clv_period_days() ~ " / 365.25)") }}
+            as historical_clv
     from order_margins
     group by customer_id
 )

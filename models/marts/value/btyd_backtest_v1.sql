@@ -35,15 +35,15 @@ final as (
         min(backtest_end_date) as backtest_end_date,
         cast(min(backtest_days) as integer) as backtest_days,
         cast(count(*) as integer) as customers,
-        sum(predicted_purchases) as predicted_purchases,
+        {{ exact_sum('predicted_purchases') }} as predicted_purchases,
         cast(sum(actual_purchases) as double) as actual_purchases,
-        sum(predicted_purchases) - sum(actual_purchases) as total_error,
-        (sum(predicted_purchases) - sum(actual_purchases))
+        {{ exact_sum('predicted_purchases') }} - sum(actual_purchases) as total_error,
+        ({{ exact_sum('predicted_purchases') }} - sum(actual_purchases))
             / nullif(sum(actual_purchases), 0) as relative_total_error,
-        avg(predicted_purchases) as mean_predicted_purchases,
+        {{ exact_avg('predicted_purchases') }} as mean_predicted_purchases,
         avg(actual_purchases) as mean_actual_purchases,
-        avg(abs(error)) as mae,
-        sqrt(avg(error * error)) as rmse
+        {{ exact_avg('abs(error)') }} as mae,
+        sqrt({{ exact_avg('error * error') }}) as rmse
     from grouped
     group by grain, group_value
 )

@@ -108,7 +108,7 @@ group_buyers as (
         group_value,
         count(*) as new_customers,
         sum(revenue) as revenue,
-        sum(margin) as margin,
+        {{ exact_sum('margin') }} as margin,
         sum(acquisition_cost) as acquisition_cost,
         count(acquisition_cost) as customers_with_acquisition_cost
     from buyer_groups

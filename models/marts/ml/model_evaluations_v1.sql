@@ -1,0 +1,58 @@
+{#- Long table of model metrics: every churn candidate and baseline on the same
+    holdout customers (plus the train-part cross-validated log-loss that selected
+    the model), and the KMeans silhouette of every k tried. Doc block
+    model_evaluation_metrics. -#}
+with churn_run as (
+    select * from {{ ref('int_churn_model_fitted') }}
+),
+
+segments_run as (
+    select * from {{ ref('int_customer_segments_fitted') }}
+),
+
+churn_metrics as (
+    select
+        model_run_id,
+        model_name,
+        is_baseline,
+        is_selected,
+        metric,
+        metric_value as value,
+        evaluated_on
+    from churn_run
+    where record_type = 'evaluation'
+),
+
+silhouettes as (
+    select
+        model_run_id,
+        'kmeans_k' || cast(k as varchar) as model_name,
+        false as is_baseline,
+        is_selected,
+        'silhouette' as metric,
+        silhouette as value,
+        'silhouette_sample' as evaluated_on
+    from segments_run
+    where record_type = 'silhouette'
+),
+
+unioned as (
+    select * from churn_metrics
+    union all
+    select * from silhouettes
+),
+
+final as (
+    select
+        cast(model_run_id as varchar) as model_run_id,
+        cast(model_name as varchar) as model_name,
+        cast(is_baseline as boolean) as is_baseline,
+        cast(is_selected as boolean) as is_selected,
+        cast(metric as varchar) as metric,
+        cast(value as double) as value,
+        cast(evaluated_on as varchar) as evaluated_on
+    from unioned
+)
+
+select * from final
+order by model_run_id, model_name, metric

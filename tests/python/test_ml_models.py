@@ -1,0 +1,450 @@
+"""Segmentation and churn scoring built by dbt, judged against what really happened.
+
+Builds used (session-scoped, shared with the other test modules):
+
+* ``demo_build`` (conftest): the committed demo data with the default vars;
+* ``cdnow_build`` (conftest): CDNOW as of 1997-09-30, whose later orders are a
+  real future that the warehouse never reads;
+* ``demo_at_cutoff`` (here, built in the background while other tests run): the
+  demo input files truncated at the churn cutoff of the demo build
+  (as_of_date - churn_window_days), built as of that cutoff: data that never saw
+  the future, for the no-leakage test.
+
+Ground truth is read here, never by the warehouse: the simulator's
+``data/demo/truth/customer_truth.csv`` and CDNOW's orders after the as-of date.
+Numbers are printed (``pytest -s``) so that the comparison with the baselines
+is reported honestly; assertions only require real skill (AUC well above 0.5),
+not that the model beats the baselines.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+from conftest import CDNOW_SOURCE, PROJECT_ROOT, BuildResult, dbt_build
+from sklearn.metrics import roc_auc_score
+
+from customer_lifecycle import cdnow, churn
+
+DEMO_DIR = PROJECT_ROOT / "data" / "demo"
+DEMO_TRUTH = DEMO_DIR / "truth" / "customer_truth.csv"
+CDNOW_AS_OF = pd.Timestamp("1997-09-30")
+WINDOW_DAYS = 90  # var churn_window_days (default)
+CANDIDATES = ["logistic_regression", "random_forest", "hist_gradient_boosting"]
+BASELINES = ["recency", "bgnbd_expected_purchases"]
+ML_MARTS = [
+    "customer_segments",
+    "segment_profiles",
+    "churn_scores",
+    "model_evaluations",
+    "model_calibration",
+    "model_runs",
+]
+#: Date column of each input file, for truncating the demo at the cutoff.
+DATE_COLUMNS = {
+    "orders.csv": "ordered_at",
+    "survey_responses.csv": "responded_at",
+    "touchpoints.csv": "occurred_at",
+    "customers.csv": "signed_up_at",
+    "marketing_spend.csv": "month",
+}
+
+
+# --------------------------------------------------------------------------- #
+# shared builds (also used by test_determinism.py)
+# --------------------------------------------------------------------------- #
+def demo_as_of() -> pd.Timestamp:
+    """The demo's default as_of_date: its last valid order date."""
+    orders = pd.read_csv(DEMO_DIR / "orders.csv", dtype=str, keep_default_na=False)
+    dates = pd.to_datetime(orders["ordered_at"], errors="coerce", format="ISO8601")
+    return dates.max().normalize()
+
+
+def demo_cutoff() -> pd.Timestamp:
+    return demo_as_of() - pd.Timedelta(days=WINDOW_DAYS)
+
+
+def _truncated_demo(out_dir: Path, cutoff: pd.Timestamp) -> Path:
+    """Copy of the demo inputs without any row dated after ``cutoff``.
+
+    Rows whose date does not parse are kept (the warehouse rejects them either
+    way); every kept value is written back as the same text.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, column in DATE_COLUMNS.items():
+        frame = pd.read_csv(DEMO_DIR / name, dtype=str, keep_default_na=False)
+        dates = pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
+        keep = dates.isna() | (dates.dt.normalize() <= cutoff)
+        frame.loc[keep].to_csv(out_dir / name, index=False)
+    return out_dir
+
+
+def _build_spec(name: str, root: Path) -> tuple[dict | None, str | None]:
+    """(vars, selector) of a background build."""
+    if name == "demo_repeat":
+        return None, None  # README command 1 again: everything, on data/demo
+    if name == "demo_at_cutoff":
+        cutoff = demo_cutoff()
+        variables = {
+            "input_dir": str(_truncated_demo(root / "demo_at_cutoff_input", cutoff)),
+            "as_of_date": str(cutoff.date()),
+        }
+        return variables, "+int_customer_features_at_churn_dates"
+    raise KeyError(name)
+
+
+#: Background builds each test module needs, started as soon as one of the
+#: modules asks, so that they overlap with each other and with other tests.
+BUILDS_BY_MODULE = {
+    "test_determinism": ["demo_repeat"],
+    "test_ml_models": ["demo_at_cutoff"],
+}
+
+
+class SharedBuilds:
+    """Background warehouse builds of the ML test modules, two at a time."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._pool = ThreadPoolExecutor(max_workers=2)
+        self._futures: dict[str, Future] = {}
+        self._lock = threading.Lock()
+
+    def start(self, names) -> None:
+        with self._lock:
+            for name in names:
+                if name not in self._futures:
+                    self._futures[name] = self._pool.submit(self._build, name)
+
+    def _build(self, name: str) -> BuildResult:
+        variables, select = _build_spec(name, self.root)
+        if select is None:
+            return dbt_build(self.root / name, variables)
+        # Part of the project only: seeds, then the selected models without
+        # their data tests (tests that join other marts would find them
+        # missing); the full demo builds run every test.
+        seeded = dbt_build(self.root / name, variables, command="seed")
+        if seeded.returncode != 0:
+            return seeded
+        return dbt_build(self.root / name, variables, command="run", select=select)
+
+    def get(self, name: str) -> BuildResult:
+        self.start([name])
+        result = self._futures[name].result()
+        assert result.returncode == 0, f"dbt {name} failed:\n{result.output[-4000:]}"
+        return result
+
+
+_SHARED: SharedBuilds | None = None
+
+
+def shared_builds(tmp_path_factory, session) -> SharedBuilds:
+    """The session's SharedBuilds; starts every build the selected tests need."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = SharedBuilds(tmp_path_factory.mktemp("ml_builds"))
+    selected = {item.path.stem for item in session.items}
+    for module, names in BUILDS_BY_MODULE.items():
+        if module in selected:
+            _SHARED.start(names)
+    return _SHARED
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory, request) -> BuildResult:
+    """conftest's demo_build, requested after the background builds started."""
+    shared_builds(tmp_path_factory, request.session)
+    return request.getfixturevalue("demo_build")
+
+
+@pytest.fixture(scope="session")
+def demo_at_cutoff(tmp_path_factory, request) -> BuildResult:
+    return shared_builds(tmp_path_factory, request.session).get("demo_at_cutoff")
+
+
+# --------------------------------------------------------------------------- #
+# helpers
+# --------------------------------------------------------------------------- #
+def _evaluations(build: BuildResult) -> pd.DataFrame:
+    """Holdout metrics of the churn run, one row per model (from the Python
+    model; marts.model_evaluations publishes them)."""
+    return build.frame(
+        "select model_name, metric, metric_value as value "
+        "from intermediate.int_churn_model_fitted "
+        "where record_type = 'evaluation' and evaluated_on = 'holdout'"
+    ).pivot(index="model_name", columns="metric", values="value")
+
+
+def _auc(label: pd.Series, score: pd.Series) -> float:
+    return float(roc_auc_score(label.to_numpy(dtype=int), score.to_numpy(dtype=float)))
+
+
+def _print_table(title: str, frame: pd.DataFrame) -> None:
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(f"\n{title}\n{frame.round(4).to_string()}")
+
+
+# --------------------------------------------------------------------------- #
+# demo: what the marts publish
+# --------------------------------------------------------------------------- #
+def test_demo_publishes_every_ml_mart_with_a_latest_version_view(demo):
+    relations = {
+        name
+        for (name,) in demo.query(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'marts'"
+        )
+    }
+    for mart in ML_MARTS:
+        assert {mart, f"{mart}_v1"} <= relations
+    buyers = demo.query("select count(*) from marts.customer_rfm")[0][0]
+    assert demo.query("select count(*) from marts.churn_scores")[0][0] == buyers
+    assert demo.query("select count(*) from marts.customer_segments")[0][0] == buyers
+    runs = demo.frame("select model_name, status from marts.model_runs")
+    assert dict(zip(runs["model_name"], runs["status"])) == {
+        "churn": "fitted",
+        "kmeans": "fitted",
+        "bg_nbd": "fitted",
+        "gamma_gamma": "fitted",
+    }
+
+
+def test_demo_evaluates_every_candidate_and_baseline_on_the_same_holdout(demo):
+    table = demo.frame(
+        "select model_name, metric, value from marts.model_evaluations "
+        "where evaluated_on = 'holdout'"
+    ).pivot(index="model_name", columns="metric", values="value")
+    pdt.assert_frame_equal(table, _evaluations(demo), check_names=False)
+    _print_table("demo: holdout metrics (window cutoff -> as_of)", table)
+    assert set(table.index) == set(CANDIDATES + BASELINES)
+    assert table["n_rows"].nunique() == 1 and table["n_rows"].iloc[0] > 300
+    assert table["positive_rate"].nunique() == 1
+    ranking_metrics = ["roc_auc", "pr_auc", "top_decile_lift"]
+    ranking = table.loc[CANDIDATES + BASELINES, ranking_metrics]
+    assert ranking.notna().all().all()
+    assert table.loc[CANDIDATES + ["bgnbd_expected_purchases"], "brier"].notna().all()
+    assert np.isnan(table.loc["recency", "brier"])  # ranking only
+    # the selected model is the one with the lowest train-part CV log-loss
+    selection = demo.frame(
+        "select model_name, value, is_selected from marts.model_evaluations "
+        "where metric = 'train_cv_log_loss'"
+    ).sort_values("value")
+    assert selection["is_selected"].tolist() == [True, False, False]
+    selected = selection["model_name"].iloc[0]
+    version = demo.query("select distinct model_version from marts.churn_scores")
+    assert version == [(f"churn-{selected}-v1",)]
+    assert table.loc[selected, "roc_auc"] > 0.75
+
+
+def test_demo_segments_use_the_k_with_the_best_silhouette(demo):
+    curve = demo.frame(
+        "select model_name, value as silhouette, is_selected "
+        "from marts.model_evaluations where metric = 'silhouette' order by model_name"
+    )
+    _print_table("demo: silhouette by k", curve)
+    assert curve["model_name"].tolist() == [f"kmeans_k{k}" for k in range(3, 9)]
+    chosen = curve.loc[curve["silhouette"].idxmax()]
+    assert chosen["is_selected"] and curve["is_selected"].sum() == 1
+    k = int(chosen["model_name"].removeprefix("kmeans_k"))
+    profiles = demo.frame("select * from marts.segment_profiles order by segment_id")
+    _print_table(
+        "demo: segment profiles",
+        profiles[
+            ["segment_id", "segment_label", "customers", "share", "segment_silhouette",
+             "centroid_recency_days", "centroid_frequency", "centroid_monetary"]
+        ],
+    )
+    assert len(profiles) == k
+    assert profiles["silhouette"].unique().tolist() == [chosen["silhouette"]]
+    assert (profiles["model_version"] == f"kmeans-k{k}-v1").all()
+    # segment 1 has the highest mean net revenue
+    assert profiles["centroid_monetary"].is_monotonic_decreasing
+
+
+def test_demo_churn_scores_against_simulator_truth(demo):
+    """AUC of churn_probability against 'not alive at the end' (simulator truth).
+
+    The demo ends on as_of_date, so no later purchases exist; the simulator
+    knows who has truly stopped buying. The two baselines are scored the same
+    way for comparison.
+    """
+    truth = pd.read_csv(DEMO_TRUTH, dtype={"customer_id": str})
+    scores = demo.frame(
+        "select scores.customer_id, scores.churn_probability, rfm.recency_days, "
+        "features.bgnbd_p_alive, features.bgnbd_expected_purchases "
+        "from marts.churn_scores as scores "
+        "inner join marts.customer_rfm as rfm using (customer_id) "
+        "inner join intermediate.int_customer_features_at_churn_dates as features "
+        "    on features.customer_id = scores.customer_id "
+        "    and features.feature_role = 'scoring'"
+    )
+    data = scores.merge(truth, on="customer_id", how="inner", validate="one_to_one")
+    assert len(data) == len(scores)
+    dead = ~data["is_alive_at_end"].astype(bool)
+    result = pd.Series(
+        {
+            "churn_probability": _auc(dead, data["churn_probability"]),
+            "recency_days": _auc(dead, data["recency_days"]),
+            "1 - bgnbd_p_alive": _auc(dead, 1 - data["bgnbd_p_alive"]),
+            "-bgnbd_expected_purchases": _auc(dead, -data["bgnbd_expected_purchases"]),
+        },
+        name="auc_vs_not_alive_at_end",
+    )
+    _print_table(
+        f"demo: AUC against simulator truth ({len(data)} buyers, "
+        f"{dead.mean():.1%} not alive at the end)",
+        result.to_frame(),
+    )
+    metrics = churn.evaluate_against_truth(scores, truth)
+    assert metrics["roc_auc"] == pytest.approx(result["churn_probability"])
+    assert result["churn_probability"] > 0.8
+
+
+# --------------------------------------------------------------------------- #
+# no leakage
+# --------------------------------------------------------------------------- #
+def test_training_features_equal_features_built_from_data_truncated_at_cutoff(
+    demo, demo_at_cutoff
+):
+    """Training features of the full build = scoring features of a build that
+    never saw anything after the cutoff (inputs truncated, as_of = cutoff):
+    RFM, activity, surveys, lifecycle stage and BG/NBD features alike."""
+    cutoff = demo.query("select churn_cutoff_date from intermediate.int_ml_run_context")
+    assert pd.Timestamp(cutoff[0][0]) == demo_cutoff()
+    query = (
+        "select * exclude (feature_role, churn_label, is_holdout) "
+        "from intermediate.int_customer_features_at_churn_dates "
+        "where feature_role = '{role}' order by customer_id"
+    )
+    full = demo.frame(query.format(role="training"))
+    truncated = demo_at_cutoff.frame(query.format(role="scoring"))
+    assert len(full) > 1000
+    assert full["bgnbd_p_alive"].notna().all()
+    assert full["lifecycle_stage"].nunique() > 2
+    pdt.assert_frame_equal(full, truncated, check_exact=True)
+
+
+def test_churn_labels_are_purchases_in_the_window_only(demo):
+    """Labels recomputed in SQL from the staged orders: 0 iff a purchase in
+    (cutoff, as_of]; the training universe is the buyers up to the cutoff."""
+    check = demo.frame(
+        """
+        with context as (select * from intermediate.int_ml_run_context),
+        orders as (
+            select customer_id, order_date from staging.stg_input__orders
+            where not is_refund
+        ),
+        universe as (
+            select distinct orders.customer_id from orders, context
+            where orders.order_date <= context.churn_cutoff_date
+        ),
+        window_buyers as (
+            select distinct orders.customer_id from orders, context
+            where orders.order_date > context.churn_cutoff_date
+                and orders.order_date <= context.as_of_date
+        ),
+        expected as (
+            select
+                universe.customer_id,
+                case when window_buyers.customer_id is null then 1 else 0 end
+                    as expected_label
+            from universe
+            left join window_buyers using (customer_id)
+        )
+        select features.customer_id, features.churn_label, expected.expected_label
+        from intermediate.int_customer_features_at_churn_dates as features
+        full outer join expected using (customer_id)
+        where features.feature_role = 'training' or features.feature_role is null
+        """
+    )
+    assert check["churn_label"].notna().all() and check["expected_label"].notna().all()
+    assert (check["churn_label"] == check["expected_label"]).all()
+
+
+# --------------------------------------------------------------------------- #
+# CDNOW: forward-looking evaluation on a real future
+# --------------------------------------------------------------------------- #
+def test_cdnow_forward_auc_against_the_real_next_90_days(cdnow_build):
+    """Scores as of 1997-09-30 against what customers did in the 90 days after.
+
+    The model was trained at 1997-07-02 with labels from (07-02, 09-30]; the
+    orders after 1997-09-30 are in the input but the warehouse never reads
+    them. Here they are read straight from the CDNOW source file.
+    """
+    context = cdnow_build.query("select as_of_date from intermediate.int_run_context")
+    assert context == [(CDNOW_AS_OF.date(),)]
+    orders = cdnow.read_cdnow(CDNOW_SOURCE)  # straight from the source file
+    orders["ordered_at"] = pd.to_datetime(orders["ordered_at"])
+    end = CDNOW_AS_OF + pd.Timedelta(days=WINDOW_DAYS)
+    in_window = (orders["ordered_at"] > CDNOW_AS_OF) & (orders["ordered_at"] <= end)
+    future = orders[in_window]
+    scores = cdnow_build.frame(
+        "select scores.customer_id, scores.churn_probability, rfm.recency_days "
+        "from marts.churn_scores as scores "
+        "inner join marts.customer_rfm as rfm using (customer_id)"
+    )
+    churned = ~scores["customer_id"].isin(future["customer_id"])
+    auc = {
+        "churn_probability": _auc(churned, scores["churn_probability"]),
+        "recency_days": _auc(churned, scores["recency_days"]),
+    }
+    # BG/NBD fitted at 1997-09-30: p_alive from the customer value mart when it
+    # exists, and the expected purchases in the same 90 days from btyd.py.
+    clv = cdnow_build.query(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'customer_clv'"
+    )[0][0]
+    if clv:
+        p_alive = cdnow_build.frame(
+            "select customer_id, p_alive from marts.customer_clv"
+        ).set_index("customer_id")["p_alive"].reindex(scores["customer_id"])
+        auc["1 - p_alive (marts.customer_clv)"] = _auc(churned, 1 - p_alive)
+    staged = cdnow_build.frame(
+        "select customer_id, ordered_at, amount, is_refund "
+        "from intermediate.int_orders_as_of"
+    )
+    bgnbd, _ = churn.bgnbd_features(staged, CDNOW_AS_OF, WINDOW_DAYS, "week")
+    bgnbd = bgnbd.set_index("customer_id").reindex(scores["customer_id"])
+    auc["-bgnbd_expected_purchases (90 d)"] = _auc(
+        churned, -bgnbd["bgnbd_expected_purchases"]
+    )
+    forward = pd.Series(auc, name="forward_auc")
+    _print_table(
+        f"CDNOW: forward AUC, scored 1997-09-30, future ({CDNOW_AS_OF.date()}, "
+        f"{end.date()}] ({len(scores)} customers, {churned.mean():.1%} no purchase)",
+        forward.to_frame(),
+    )
+    _print_table(
+        "CDNOW: holdout metrics (window 1997-07-02 -> 1997-09-30)",
+        _evaluations(cdnow_build),
+    )
+    calibration = pd.Series(
+        {
+            "mean churn_probability": scores["churn_probability"].mean(),
+            "observed rate (no purchase in the next 90 d)": churned.mean(),
+        }
+    )
+    _print_table("CDNOW: calibration in the large", calibration.to_frame("value"))
+    assert forward["churn_probability"] > 0.7  # measured 0.78; chance is 0.5
+    assert abs(calibration.iloc[0] - calibration.iloc[1]) < 0.1
+
+
+# --------------------------------------------------------------------------- #
+# data too small to fit: reported, not raised
+# --------------------------------------------------------------------------- #
+def test_models_that_cannot_be_fitted_are_reported_as_failed(tiny_build):
+    runs = tiny_build.frame(
+        "select model_name, status, message from marts.model_runs"
+    ).set_index("model_name")
+    assert runs.loc["kmeans", "status"] == "failed"
+    assert "need more than" in runs.loc["kmeans", "message"]
+    if runs.loc["churn", "status"] == "failed":
+        assert tiny_build.query("select count(*) from marts.churn_scores")[0][0] == 0
+        assert runs.loc["churn", "message"].startswith("churn model not fitted")
+    assert tiny_build.query("select count(*) from marts.customer_segments")[0][0] == 0
