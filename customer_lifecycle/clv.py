@@ -123,7 +123,29 @@ def fit_btyd(
                 x[repeat], m[repeat]
             )
         rows.append(row)
-    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+    # Typed columns, so that DuckDB sees varchar/double even when all are null.
+    return pd.DataFrame(rows, columns=RUN_COLUMNS).astype(
+        {
+            **dict.fromkeys(
+                [
+                    "model_name",
+                    "model_version",
+                    "status",
+                    "message",
+                    "time_unit",
+                    "parameters",
+                    "standard_errors",
+                    "features",
+                    "package_versions",
+                ],
+                "string",
+            ),
+            "training_rows": "Int64",
+            "fit_seconds": "Float64",
+            "log_likelihood": "Float64",
+            "frequency_spend_correlation": "Float64",
+        }
+    )
 
 
 def fitted_parameters(runs: pd.DataFrame, model_name: str) -> dict[str, float] | None:
