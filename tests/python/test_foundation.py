@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
-from conftest import FIXTURES, dbt_build
+from conftest import FIXTURES, PROJECT_ROOT, dbt_build
 
 
 def test_rejected_rows_name_row_column_and_reason(tiny_build):
@@ -144,3 +145,90 @@ def test_build_fails_past_rejected_share(tmp_path):
     result = dbt_build(tmp_path / "build", {"input_dir": str(FIXTURES / "tiny")})
     assert result.returncode != 0
     assert "rejected_share_within_limit" in result.output
+
+
+def _clean_demo_orders() -> pd.DataFrame:
+    """The validation rules re-implemented in pandas, independently of the SQL."""
+    raw = pd.read_csv(
+        PROJECT_ROOT / "data/demo/orders.csv", dtype=str, keep_default_na=False
+    )
+    raw = raw.apply(lambda column: column.str.strip()).replace("", None)
+    ordered_at = pd.to_datetime(raw["ordered_at"], errors="coerce", format="ISO8601")
+    amount = pd.to_numeric(raw["amount"], errors="coerce")
+    refund = raw["is_refund"].str.lower().isin(["true", "t", "1"])
+    ok = (
+        raw["order_id"].notna()
+        & raw["customer_id"].notna()
+        & ordered_at.notna()
+        & amount.notna()
+        & ~((amount < 0) & ~refund)
+        & ~((amount > 0) & refund)
+    )
+    rows = raw.assign(ordered_at=ordered_at, amount=amount, is_refund=refund)[ok]
+    content = ["customer_id", "ordered_at", "amount", "cost", "is_refund"]
+    versions = rows.drop_duplicates(["order_id", *content]).groupby("order_id").size()
+    rows = rows[rows["order_id"].map(versions) == 1]
+    return rows.drop_duplicates(["order_id", *content])
+
+
+def test_demo_accounting_and_summary_match_an_independent_pandas_run(demo_build):
+    orders = _clean_demo_orders()
+    input_rows = (
+        len((PROJECT_ROOT / "data/demo/orders.csv").read_text().splitlines()) - 1
+    )
+    assert demo_build.query(
+        "select input_rows, accepted_rows from audit.source_row_counts"
+        " where source_name = 'orders'"
+    ) == [(input_rows, len(orders))]
+
+    as_of = orders["ordered_at"].dt.normalize().max()  # default as_of_date
+    days = (
+        orders[~orders["is_refund"]]
+        .assign(day=lambda d: d["ordered_at"].dt.normalize())
+        .groupby(["customer_id", "day"], as_index=False)["amount"]
+        .sum()
+        .sort_values(["customer_id", "day"])
+    )
+    first = days.groupby("customer_id")["day"].transform("min")
+    repeat = days[days["day"] > first]
+    expected = pd.DataFrame(
+        {
+            "frequency": days.groupby("customer_id").size() - 1,
+            "recency": (
+                days.groupby("customer_id")["day"].max()
+                - days.groupby("customer_id")["day"].min()
+            ).dt.days
+            / 7,
+            "t": (as_of - days.groupby("customer_id")["day"].min()).dt.days / 7,
+            "monetary_value": repeat.groupby("customer_id")["amount"].mean(),
+        }
+    ).fillna({"monetary_value": 0.0})
+    got = (
+        demo_build.frame(
+            "select customer_id, frequency, recency, t, monetary_value"
+            " from marts.customer_purchase_summary"
+        )
+        .set_index("customer_id")
+        .sort_index()
+    )
+    pd.testing.assert_frame_equal(
+        got, expected.sort_index(), check_dtype=False, check_names=False, rtol=1e-9
+    )
+
+
+def test_demo_rfm_scores_match_rank_quintiles_computed_in_pandas(demo_build):
+    rfm = demo_build.frame(
+        "select customer_id, recency_days, frequency, monetary::double as monetary,"
+        " r_score, f_score, m_score from marts.customer_rfm"
+    )
+    n = len(rfm)
+
+    def quintile(values: pd.Series) -> pd.Series:
+        return (1 + (5 * (values.rank(method="min") - 1) // n)).astype(int)
+
+    assert (quintile(-rfm["recency_days"]) == rfm["r_score"]).all()
+    assert (quintile(rfm["frequency"]) == rfm["f_score"]).all()
+    assert (quintile(rfm["monetary"]) == rfm["m_score"]).all()
+    segments = pd.read_csv(PROJECT_ROOT / "seeds/rfm_segment_map.csv")
+    assert len(segments) == 125
+    assert not segments.duplicated(["r_score", "f_score", "m_score"]).any()
