@@ -10,8 +10,10 @@
         {%- if existing and not existing.is_view -%}
             {% do adapter.drop_relation(existing) %}
         {%- endif -%}
+        {#- The view names its table without the database, so it still works when
+            the file is attached under another name (ATTACH ... AS x). -#}
         create or replace view {{ latest }} as
-        select * from {{ this }}
+        select * from {{ this.include(database=false) }}
     {%- else -%}
         select 1 as no_latest_version_view
     {%- endif -%}

@@ -21,7 +21,8 @@ def _models(manifest):
     return [
         node
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["package_name"] == "customer_lifecycle"
+        if node["resource_type"] == "model"
+        and node["package_name"] == "customer_lifecycle"
     ]
 
 
@@ -41,7 +42,8 @@ def test_every_model_and_column_is_described(demo_build):
         }
         assert columns, f"{node['schema']}.{node['alias']} was not built"
         documented = {
-            name for name, column in node["columns"].items()
+            name
+            for name, column in node["columns"].items()
             if column["description"].strip()
         }
         missing += [f"{node['name']}.{c}" for c in sorted(columns - documented)]
@@ -66,7 +68,8 @@ def test_public_marts_are_contracted_versioned_and_plain_named(demo_build):
     marts = [n for n in _models(manifest) if n["schema"] == "marts"]
     assert len(marts) >= 10
     views = {
-        name for (name,) in demo_build.query(
+        name
+        for (name,) in demo_build.query(
             "select table_name from information_schema.tables"
             " where table_schema = 'marts' and table_type = 'VIEW'"
         )
@@ -79,7 +82,9 @@ def test_public_marts_are_contracted_versioned_and_plain_named(demo_build):
 
 
 def test_no_model_reads_the_clock():
-    pattern = re.compile(r"current_date|current_timestamp|\bnow\(\)|today\(\)", re.IGNORECASE)
+    pattern = re.compile(
+        r"current_date|current_timestamp|\bnow\(\)|today\(\)", re.IGNORECASE
+    )
     offenders = [
         str(path.relative_to(PROJECT_ROOT))
         for folder in ("models", "python_models", "macros")
@@ -87,3 +92,16 @@ def test_no_model_reads_the_clock():
         if path.suffix in (".sql", ".py") and pattern.search(path.read_text())
     ]
     assert not offenders
+
+
+def test_plain_name_views_work_when_the_file_is_attached_under_another_name(
+    demo_build,
+):
+    import duckdb
+
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{demo_build.database}' as analyst (read_only)")
+        rows = connection.sql(
+            "select count(*) from analyst.marts.customer_rfm"
+        ).fetchall()
+    assert rows[0][0] > 0
