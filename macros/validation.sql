@@ -132,3 +132,15 @@
         on {{ source_relation }}._row_number = {{ verdicts_relation }}.source_row_number
     where not {{ verdicts_relation }}.is_accepted
 {% endmacro %}
+
+
+{#- The input tables and their validation models, for the audit models. -#}
+{% macro validated_sources() %}
+    {{ return([
+        ('orders', 'base_input__orders'),
+        ('customers', 'base_input__customers'),
+        ('touchpoints', 'base_input__touchpoints'),
+        ('survey_responses', 'base_input__survey_responses'),
+        ('marketing_spend', 'base_input__marketing_spend'),
+    ]) }}
+{% endmacro %}

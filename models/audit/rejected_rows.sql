@@ -1,13 +1,7 @@
-{%- set validated_sources = [
-    ('orders', 'base_input__orders'),
-    ('customers', 'base_input__customers'),
-    ('touchpoints', 'base_input__touchpoints'),
-    ('survey_responses', 'base_input__survey_responses'),
-    ('marketing_spend', 'base_input__marketing_spend'),
-] -%}
+{%- set sources_to_audit = validated_sources() -%}
 
 with
-{% for source_name, model in validated_sources %}
+{% for source_name, model in sources_to_audit %}
 {{ source_name }} as (
     select
         '{{ source_name }}' as source_name,
@@ -23,7 +17,7 @@ with
 {% endfor %}
 
 final as (
-    {% for source_name, model in validated_sources %}
+    {% for source_name, model in sources_to_audit %}
     select * from {{ source_name }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
