@@ -28,6 +28,7 @@ from importlib import metadata
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from customer_lifecycle import btyd
 
@@ -92,7 +93,7 @@ def fit_btyd(
         row.update(
             model_name=name,
             model_version=f"{name}-v1",
-            as_of_date=as_of_date,
+            as_of_date=pd.Timestamp(as_of_date).date() if as_of_date else None,
             time_unit=time_unit,
             training_rows=n_rows,
             features=_FEATURES[name],
@@ -140,6 +141,7 @@ def fit_btyd(
                 ],
                 "string",
             ),
+            "as_of_date": pd.ArrowDtype(pa.date32()),
             "training_rows": "Int64",
             "fit_seconds": "Float64",
             "log_likelihood": "Float64",

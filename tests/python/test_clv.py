@@ -4,6 +4,7 @@ the warehouse on CDNOW against the published fits and the real holdout."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,10 @@ def test_tiny_data_fit_fails_cleanly(tiny_build):
     assert tiny_build.query(
         "select count(predicted_clv), count(p_alive), count(*) from marts.customer_clv"
     ) == [(0, 0, 5)]
+    runs = tiny_build.query("select model_run_id, status from marts.model_runs")
+    assert len(runs) == 4 and {status for _, status in runs} == {"failed"}
+    for run_id, _ in runs:
+        assert re.fullmatch(r"[a-z_]+-2024-03-31-[0-9a-f]{8}", run_id), run_id
 
 
 def test_ltv_cac_falls_back_to_acquisition_cost_and_says_why(tiny_build):

@@ -31,23 +31,6 @@ python_runs as (
     where record_type = 'run'
 ),
 
-btyd_runs_typed as (
-    {#- Typed here: a column that is null on every row (e.g. parameters when both
-        fits failed) reaches DuckDB without a type. -#}
-    select
-        cast(model_name as varchar) as model_name,
-        cast(model_version as varchar) as model_version,
-        cast(as_of_date as date) as as_of_date,
-        cast(status as varchar) as status,
-        cast(message as varchar) as message,
-        cast(training_rows as integer) as training_rows,
-        cast(parameters as varchar) as parameters,
-        cast(features as varchar) as features,
-        cast(package_versions as varchar) as package_versions,
-        cast(fit_seconds as double) as fit_seconds
-    from btyd_runs
-),
-
 btyd_runs_identified as (
     select
         concat_ws(
@@ -57,7 +40,7 @@ btyd_runs_identified as (
             left(md5(coalesce(parameters, message, '')), 8)
         ) as model_run_id,
         {{ run_columns[1:] | join(',\n        ') }}
-    from btyd_runs_typed
+    from btyd_runs
 ),
 
 unioned as (
