@@ -26,7 +26,9 @@ measured as (
     select
         customer_totals.*,
         run_context.as_of_date,
-        {{ dbt.datediff('customer_totals.last_order_date', 'run_context.as_of_date', 'day') }}
+        {{ dbt.datediff(
+            'customer_totals.last_order_date', 'run_context.as_of_date', 'day'
+        ) }}
             as recency_days
     from customer_totals
     cross join run_context

@@ -54,7 +54,8 @@ final as (
         cast(cohort_factor.arpu * margins.margin_rate
             * cohort_factor.discounted_retention_sum as double) as cohort_method_clv,
         cast(predictions.p_alive * historical.revenue
-            / (floor({{ dbt.datediff('summary.first_purchase_date', 'summary.as_of_date',
+            / (floor({{ dbt.datediff(
+                'summary.first_purchase_date', 'summary.as_of_date',
                 'day') }} / {{ clv_period_days() }}) + 1)
             * {{ var('clv_horizon_periods') }} as double) as expected_value
     from summary

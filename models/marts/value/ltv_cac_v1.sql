@@ -2,6 +2,7 @@
     See the docs block ltv_cac. -#}
 {%- set live_stages = "('new', 'active', 'growing', 'at_risk', 'reactivated')" -%}
 {%- set window_periods = var('ltv_window_periods') | int -%}
+{%- set churn_days = var('lifecycle_churn_days') | int -%}
 
 with stages as (
     select * from {{ ref('customer_lifecycle_stages') }}
@@ -177,12 +178,12 @@ judged as (
         measured.*,
         measured.group_type = 'acquisition_cohort'
             and try_cast(measured.group_value || '-01' as date)
-                + interval 1 month + to_days({{ var('lifecycle_churn_days') | int }})
+                + interval 1 month + to_days({{ churn_days }})
                 > run_context.as_of_date as is_too_young,
         case
             when measured.group_type = 'acquisition_cohort'
                 and try_cast(measured.group_value || '-01' as date)
-                    + interval 1 month + to_days({{ var('lifecycle_churn_days') | int }})
+                    + interval 1 month + to_days({{ churn_days }})
                     > run_context.as_of_date
                 then null
             else measured.arpu * measured.gross_margin
@@ -226,7 +227,8 @@ final as (
             case when measured.cac is null and measured.group_value <> 'unknown'
                 then 'no marketing spend or acquisition cost for this group: no CAC'
             end,
-            case when measured.cac = 0 then 'zero acquisition cost: LTV:CAC undefined' end
+            case when measured.cac = 0
+                then 'zero acquisition cost: LTV:CAC undefined' end
         ) as note
     from judged as measured
     cross join run_context
