@@ -1,7 +1,14 @@
-{#- Generic data tests (dbt_utils is not reachable here, so we keep our own). -#}
+{#- Generic data tests (dbt_utils is not reachable here, so we keep our own).
+    Each one fails on NULL where NULL would hide a violation: a test that cannot
+    fail is no test. -#}
 
-{#- Every non-null value lies in [min_value, max_value] (either bound optional). -#}
+{#- Every non-null value lies in [min_value, max_value]; at least one bound. -#}
 {% test value_between(model, column_name, min_value=none, max_value=none) %}
+{%- if min_value is none and max_value is none -%}
+    {{ exceptions.raise_compiler_error(
+        "value_between on " ~ model ~ "." ~ column_name
+        ~ ": give min_value, max_value or both (without bounds it cannot fail)") }}
+{%- endif %}
 select *
 from {{ model }}
 where {{ column_name }} is not null
@@ -13,11 +20,12 @@ where {{ column_name }} is not null
 {% endtest %}
 
 
-{#- Every row satisfies a SQL boolean expression. -#}
+{#- Every row satisfies a SQL boolean expression; a NULL result is a failure
+    (write `x is null or ...` where NULL is allowed). -#}
 {% test expression_is_true(model, expression) %}
 select *
 from {{ model }}
-where not ({{ expression }})
+where not coalesce(({{ expression }}), false)
 {% endtest %}
 
 
@@ -30,10 +38,12 @@ having count(*) > 1
 {% endtest %}
 
 
-{#- Per group, a column sums to the expected total (within tolerance). -#}
+{#- Per group, a column sums to the expected total (within tolerance); a group
+    whose values are all NULL fails. -#}
 {% test sums_to(model, column_name, group_by, total=1.0, tolerance=0.000001) %}
 select {{ group_by | join(', ') }}, sum({{ column_name }}) as column_sum
 from {{ model }}
 group by {{ group_by | join(', ') }}
-having abs(sum({{ column_name }}) - {{ total }}) > {{ tolerance }}
+having sum({{ column_name }}) is null
+    or abs(sum({{ column_name }}) - {{ total }}) > {{ tolerance }}
 {% endtest %}
