@@ -17,7 +17,9 @@ The observation period is ``[start, end]`` (both dates inclusive, times in naive
 local time). Parameters live in :class:`ModelParams` / :data:`CHANNELS`.
 
 * **Acquisition.** Sign-up days follow a linearly growing density over
-  ``[start, end - 60 days)`` (the last sign-up day is twice as busy as the first);
+  the whole period ``[start, end]`` (the last sign-up day is twice as busy as the
+  first), so acquisition goes on to the last day; a would-be buyer whose first
+  purchase would fall after ``end`` is still a prospect when the period ends;
   customer ids ``C0000001, ...`` are handed out in sign-up order. Each customer
   gets an acquisition channel (paid_search, paid_social, email, referral,
   organic) with a channel mix and a channel CAC (about $40, $30, $10, $15, $0)
@@ -174,7 +176,7 @@ class ModelParams:
     channels: tuple[Channel, ...] = CHANNELS
     cac_sigma: float = 0.35  # log-normal noise of a customer's CAC
     spend_sigma: float = 0.08  # log-normal noise of monthly spend
-    signup_tail_days: int = 60  # no sign-ups in the last days of the period
+    signup_tail_days: int = 0  # no sign-ups in the last days of the period
     signup_growth: float = 1.0  # sign-up density grows linearly by this factor
     first_purchase_max_days: float = 30.0
     rate_shape: float = 1.5  # Gamma shape of lambda
@@ -377,6 +379,14 @@ def simulate(
     mu *= np.array([c.dropout_factor for c in chans])[ch_b]
     mov = rng.gamma(p.mov_shape, p.mov_mean / p.mov_shape, nb)
     t0 = signup_day[buyers] + p.first_purchase_max_days * rng.random(nb) ** 2
+    # Signed up near the end, first purchase due after it: still a prospect when
+    # the observation period ends (acquisition goes on to the last day).
+    in_window = t0 < horizon
+    is_prospect[buyers[~in_window]] = True
+    buyers, ch_b, lam, mu, mov, t0 = (
+        a[in_window] for a in (buyers, ch_b, lam, mu, mov, t0)
+    )
+    nb = len(buyers)
     dropout = t0 + rng.exponential(1.0, nb) / mu * DAYS_PER_YEAR
     alive = dropout >= horizon
     cutoff = np.minimum(dropout, horizon)  # end of the observable alive window
