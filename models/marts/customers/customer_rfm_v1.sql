@@ -1,74 +1,33 @@
-with orders as (
-    select * from {{ ref('int_orders_as_of') }}
-),
-
-run_context as (
-    select * from {{ ref('int_run_context') }}
-),
-
-segment_map as (
-    select * from {{ ref('rfm_segment_map') }}
-),
-
-customer_totals as (
-    select
-        customer_id,
-        min(order_date) filter (where not is_refund) as first_order_date,
-        max(order_date) filter (where not is_refund) as last_order_date,
-        count(*) filter (where not is_refund) as frequency,
-        sum(amount) as monetary
-    from orders
-    group by customer_id
-    having count(*) filter (where not is_refund) > 0
-),
-
-measured as (
-    select
-        customer_totals.*,
-        run_context.as_of_date,
-        {{ dbt.datediff(
-            'customer_totals.last_order_date', 'run_context.as_of_date', 'day'
-        ) }}
-            as recency_days
-    from customer_totals
-    cross join run_context
-),
-
-scored as (
-    {#- Quintiles over buying customers by rank: score = 1 + floor(5 (rank - 1) / n).
-        Equal values share a rank, hence a score; 5 is best. -#}
-    select
-        *,
-        cast(1 + floor(5.0 * (rank() over (order by recency_days desc) - 1)
-            / count(*) over ()) as integer) as r_score,
-        cast(1 + floor(5.0 * (rank() over (order by frequency asc) - 1)
-            / count(*) over ()) as integer) as f_score,
-        cast(1 + floor(5.0 * (rank() over (order by monetary asc) - 1)
-            / count(*) over ()) as integer) as m_score
-    from measured
+{#- Deprecated (see deprecation_date): customer_rfm as published before the one
+    vocabulary of v2. Same customers and scores; the old column names
+    (first_order_date, last_order_date, frequency = purchases, monetary = net
+    revenue) and the old segment names ('at risk', 'new', 'lost', which v2 calls
+    'slipping regulars', 'first-timers', 'dormant'). Use customer_rfm (v2). -#}
+with rfm as (
+    select * from {{ ref('int_customer_rfm') }}
 ),
 
 final as (
     select
-        scored.customer_id,
-        scored.as_of_date,
-        scored.first_order_date,
-        scored.last_order_date,
-        cast(scored.recency_days as integer) as recency_days,
-        cast(scored.frequency as integer) as frequency,
-        cast(scored.monetary as decimal(18, 2)) as monetary,
-        scored.r_score,
-        scored.f_score,
-        scored.m_score,
-        cast(scored.r_score as varchar)
-            || cast(scored.f_score as varchar)
-            || cast(scored.m_score as varchar) as rfm_cell,
-        segment_map.rfm_segment
-    from scored
-    left join segment_map
-        on scored.r_score = segment_map.r_score
-        and scored.f_score = segment_map.f_score
-        and scored.m_score = segment_map.m_score
+        customer_id,
+        as_of_date,
+        first_purchase_date as first_order_date,
+        last_purchase_date as last_order_date,
+        recency_days,
+        orders as frequency,
+        revenue as monetary,
+        r_score,
+        f_score,
+        m_score,
+        rfm_cell,
+        case rfm_segment
+            when 'slipping regulars' then 'at risk'
+            when 'first-timers' then 'new'
+            when 'dormant' then 'lost'
+            when 'potential loyalists' then 'potential loyalist'
+            else rfm_segment
+        end as rfm_segment
+    from rfm
 )
 
 select * from final

@@ -10,7 +10,7 @@ stages as (
 ),
 
 rfm as (
-    select * from {{ ref('customer_rfm') }}
+    select * from {{ ref('int_customer_rfm') }}
 ),
 
 customers as (
