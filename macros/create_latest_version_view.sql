@@ -1,7 +1,9 @@
 {#-
-    Post-hook for versioned public marts: after building `customer_rfm_v1`, create
+    Post-hook for versioned public marts: after building `customer_rfm_v2`, create
     the view `customer_rfm` pointing at the latest version, so analysts query the
     plain name and a new version can ship beside the old one (dbt Labs' pattern).
+    The view carries the same comments as the table (persist_docs only comments
+    the versioned table), so a BI tool shows the docs on the name analysts use.
 -#}
 {% macro create_latest_version_view() %}
     {%- if model.get('version') and model.get('version') == model.get('latest_version') -%}
@@ -13,8 +15,22 @@
         {#- The view names its table without the database, so it still works when
             the file is attached under another name (ATTACH ... AS x). -#}
         create or replace view {{ latest }} as
-        select * from {{ this.include(database=false) }}
+        select * from {{ this.include(database=false) }};
+        {{ latest_version_view_comments(latest) }}
     {%- else -%}
         select 1 as no_latest_version_view
     {%- endif -%}
+{% endmacro %}
+
+
+{#- COMMENT ON statements copying the model's and its columns' descriptions onto
+    the plain-name view. -#}
+{% macro latest_version_view_comments(view) %}
+    {%- if model.description %}
+        comment on view {{ view }} is '{{ model.description | replace("'", "''") }}';
+    {%- endif %}
+    {%- for column in model.columns.values() if column.description %}
+        comment on column {{ view }}.{{ adapter.quote(column.name) }}
+            is '{{ column.description | replace("'", "''") }}';
+    {%- endfor %}
 {% endmacro %}
