@@ -20,7 +20,7 @@ def model(dbt, session):
         .tolist()
     )
     mix = (
-        dbt.ref("customer_lifecycle_stages")
+        dbt.ref("int_customer_lifecycle_stages")
         .aggregate("period_start, stage, count(*) as customers", "period_start, stage")
         .df()
     )

@@ -2,8 +2,7 @@
     as_of_date, with every measure: the building block of customer_360 and of the
     action playbook. Doc blocks customer_360 and value_at_risk. -#}
 with stages as (
-    -- TODO(merge): int_customer_lifecycle_stages
-    select * from {{ ref('customer_lifecycle_stages') }}
+    select * from {{ ref('int_customer_lifecycle_stages') }}
 ),
 
 customers as (
@@ -15,18 +14,15 @@ rfm as (
 ),
 
 clv as (
-    -- TODO(merge): int_customer_clv
-    select * from {{ ref('customer_clv') }}
+    select * from {{ ref('int_customer_clv') }}
 ),
 
 churn as (
-    -- TODO(merge): int_churn_scores
-    select * from {{ ref('churn_scores') }}
+    select * from {{ ref('int_churn_scores') }}
 ),
 
 segments as (
-    -- TODO(merge): int_customer_segments
-    select * from {{ ref('customer_segments') }}
+    select * from {{ ref('int_customer_segments') }}
 ),
 
 satisfaction as (

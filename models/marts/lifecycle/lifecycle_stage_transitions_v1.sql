@@ -2,7 +2,7 @@
     C_ij = customers in stage i in the period and in stage j in the next period,
     C_i = sum over j of C_ij, C = sum over i, j. Only observed pairs are rows. -#}
 with stages as (
-    select * from {{ ref('customer_lifecycle_stages') }}
+    select * from {{ ref('int_customer_lifecycle_stages') }}
 ),
 
 pairs as (

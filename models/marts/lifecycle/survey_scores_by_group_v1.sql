@@ -6,7 +6,7 @@ with responses as (
 ),
 
 stages as (
-    select * from {{ ref('customer_lifecycle_stages') }}
+    select * from {{ ref('int_customer_lifecycle_stages') }}
 ),
 
 rfm as (

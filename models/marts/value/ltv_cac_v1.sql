@@ -5,7 +5,7 @@
 {%- set churn_days = var('lifecycle_churn_days') | int -%}
 
 with stages as (
-    select * from {{ ref('customer_lifecycle_stages') }}
+    select * from {{ ref('int_customer_lifecycle_stages') }}
 ),
 
 customers as (
