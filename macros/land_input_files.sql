@@ -12,7 +12,9 @@
       validates it and quarantines rows with the raw value intact.
 -#}
 {% macro land_input_files() %}
-    {%- if not execute -%}
+    {#- Only the commands that build read the input: `dbt docs generate`,
+        `compile`, `show` or `parse` never re-land it. -#}
+    {%- if not execute or flags.WHICH not in ['build', 'run', 'test', 'seed', 'retry'] -%}
         {{ return('') }}
     {%- endif -%}
     {%- set input_dir = var('input_dir') | string -%}

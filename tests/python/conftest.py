@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from customer_lifecycle.publish import build_path
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 CDNOW_SOURCE = PROJECT_ROOT.parent / "shared" / "data" / "cdnow" / "CDNOW_master.txt"
@@ -41,12 +43,20 @@ def dbt_build(
     command: str = "build",
     select: str | None = None,
 ) -> BuildResult:
-    """Run `dbt <command>` on the project into ``workdir/warehouse.duckdb``."""
+    """Run `dbt <command>` on the project; publish to ``workdir/warehouse.duckdb``.
+
+    dbt builds into ``warehouse.duckdb.build`` and publishes over
+    ``warehouse.duckdb`` after a full, passing build (customer_lifecycle.publish).
+    ``BuildResult.database`` is the published file for a full build, the build
+    file for a partial one (``select``) or another command, which never publish.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    database = workdir / "warehouse.duckdb"
+    published = workdir / "warehouse.duckdb"
+    full_build = command == "build" and select is None
+    database = published if full_build else build_path(published)
     env = dict(
         os.environ,
-        LIFECYCLE_DUCKDB_PATH=str(database),
+        LIFECYCLE_DUCKDB_PATH=str(published),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
     )
     dbt = Path(sys.executable).parent / "dbt"
