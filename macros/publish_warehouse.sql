@@ -14,9 +14,11 @@
         + ((invocation_args_dict.get('exclude') or []) | list) -%}
     {%- set failed = results | rejectattr('status', 'in', ['success', 'pass', 'warn'])
         | list -%}
+    {%- set errors = failed | selectattr('status', 'in', ['error', 'fail', 'runtime error'])
+        | map(attribute='node.name') | list -%}
     {%- if failed | length > 0 -%}
-        {%- do log('NOT PUBLISHED: ' ~ (failed | length) ~ ' node(s) did not pass ('
-            ~ (failed | map(attribute='node.name') | first) ~ ' first); '
+        {%- do log('NOT PUBLISHED: ' ~ (errors | join(', ') or 'a node') ~ ' failed, '
+            ~ (failed | length - errors | length) ~ ' node(s) skipped; '
             ~ published ~ ' is unchanged', info=true) -%}
     {%- elif selection | length > 0 -%}
         {%- do log('NOT PUBLISHED: a partial selection (--select/--exclude) builds '

@@ -165,3 +165,31 @@ def test_killed_build_leaves_the_published_file_as_it_was(published_tiny):
     with duckdb.connect(str(published), read_only=True) as connection:
         assert _as_of(connection) == as_of_before
     assert build_path(published).exists()
+
+
+def test_a_far_future_typo_stops_the_default_as_of(tmp_path):
+    """One order dated 2099 among 2024 orders: with as_of_date unset, the build
+    stops with one line naming the date and the var, and publishes nothing."""
+    data = tmp_path / "input"
+    data.mkdir()
+    for source in (FIXTURES / "tiny").iterdir():
+        (data / source.name).write_bytes(source.read_bytes())
+    orders = (data / "orders.csv").read_text().rstrip("\n").split("\n")
+    header = orders[0].split(",")
+    typo = dict.fromkeys(header, "")
+    typo.update(
+        order_id="O_TYPO", customer_id="C1", ordered_at="2099-06-01", amount="10",
+        is_refund="false",
+    )
+    (data / "orders.csv").write_text(
+        "\n".join([*orders, ",".join(typo[c] for c in header)]) + "\n"
+    )
+    result = dbt_build(tmp_path, {**TINY, "input_dir": str(data)})
+    assert result.returncode != 0
+    gate_lines = [line for line in result.output.splitlines() if "INPUT GATE" in line]
+    assert any("2099-06-01" in line and "as_of_max_gap_days" in line for line in gate_lines)
+    assert "NOT PUBLISHED" in result.output
+    assert not (tmp_path / "warehouse.duckdb").exists()
+    # With as_of_date set, the same order is just after the snapshot: it builds.
+    fixed = dbt_build(tmp_path, {**TINY, "input_dir": str(data), "as_of_date": "2024-03-31"})
+    assert fixed.returncode == 0, fixed.output[-3000:]
