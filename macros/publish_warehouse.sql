@@ -12,7 +12,7 @@
     {%- set published = env_var('LIFECYCLE_DUCKDB_PATH', 'lifecycle.duckdb') -%}
     {%- set selection = ((invocation_args_dict.get('select') or []) | list)
         + ((invocation_args_dict.get('exclude') or []) | list) -%}
-    {%- set failed = results | rejectattr('status', 'in', ['success', 'pass', 'warn'])
+    {%- set failed = results | rejectattr('status', 'in', ['success', 'pass', 'warn', 'no-op'])
         | list -%}
     {%- set errors = failed | selectattr('status', 'in', ['error', 'fail', 'runtime error'])
         | map(attribute='node.name') | list -%}
