@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import FIXTURES, PROJECT_ROOT, dbt_build
@@ -66,21 +67,33 @@ def test_customer_attributes_keep_extra_columns(tiny_build):
 
 
 def test_rfm_by_hand(tiny_build):
-    # recency (days to 2024-03-31), frequency (orders), monetary (net):
+    # recency (days to 2024-03-31), orders (purchases), revenue (net):
     # C1 48, 4, 65 | C2 30, 1, 40 | C3 0, 1, 12.50 | C4 59, 1, 50 (04-10 is later)
     # C5 21, 2, 25 (100 - 100 refund + 25). Ranks give r: C4 1, C1 2, C2 3, C5 4,
     # C3 5; f: C2 C3 C4 tie at rank 1 -> 1, C5 rank 4 -> 4, C1 -> 5;
     # m: C3 1, C5 2, C2 3, C4 4, C1 5.
     rows = tiny_build.query(
-        "select customer_id, recency_days, frequency, monetary::double, rfm_cell,"
+        "select customer_id, recency_days, orders, revenue::double, rfm_cell,"
         " rfm_segment from marts.customer_rfm order by customer_id"
     )
     assert rows == [
-        ("C1", 48, 4, 65.0, "255", "at risk"),
+        ("C1", 48, 4, 65.0, "255", "slipping regulars"),
         ("C2", 30, 1, 40.0, "313", "about to sleep"),
-        ("C3", 0, 1, 12.5, "511", "new"),
-        ("C4", 59, 1, 50.0, "114", "lost"),
+        ("C3", 0, 1, 12.5, "511", "first-timers"),
+        ("C4", 59, 1, 50.0, "114", "dormant"),
         ("C5", 21, 2, 25.0, "442", "loyal"),
+    ]
+    # The deprecated v1 keeps the old names for the same customers.
+    v1 = tiny_build.query(
+        "select customer_id, frequency, monetary::double, rfm_segment"
+        " from marts.customer_rfm_v1 order by customer_id"
+    )
+    assert v1 == [
+        ("C1", 4, 65.0, "at risk"),
+        ("C2", 1, 40.0, "about to sleep"),
+        ("C3", 1, 12.5, "new"),
+        ("C4", 1, 50.0, "lost"),
+        ("C5", 2, 25.0, "loyal"),
     ]
 
 
@@ -216,19 +229,20 @@ def test_demo_accounting_and_summary_match_an_independent_pandas_run(demo_build)
     )
 
 
-def test_demo_rfm_scores_match_rank_quintiles_computed_in_pandas(demo_build):
+def test_demo_rfm_scores_match_quintiles_counted_in_numpy(demo_build):
+    """Independent of the SQL window ranks: a customer's score counts the buyers
+    with a strictly worse value, score = 1 + floor(5 x worse / n)."""
     rfm = demo_build.frame(
-        "select customer_id, recency_days, frequency, monetary::double as monetary,"
+        "select customer_id, recency_days, orders, revenue::double as revenue,"
         " r_score, f_score, m_score from marts.customer_rfm"
     )
     n = len(rfm)
 
-    def quintile(values: pd.Series) -> pd.Series:
-        return (1 + (5 * (values.rank(method="min") - 1) // n)).astype(int)
+    def quintile(values: pd.Series) -> np.ndarray:
+        worse = np.searchsorted(np.sort(values.to_numpy()), values.to_numpy(), "left")
+        return 1 + (5 * worse) // n
 
     assert (quintile(-rfm["recency_days"]) == rfm["r_score"]).all()
-    assert (quintile(rfm["frequency"]) == rfm["f_score"]).all()
-    assert (quintile(rfm["monetary"]) == rfm["m_score"]).all()
-    segments = pd.read_csv(PROJECT_ROOT / "seeds/rfm_segment_map.csv")
-    assert len(segments) == 125
-    assert not segments.duplicated(["r_score", "f_score", "m_score"]).any()
+    assert (quintile(rfm["orders"]) == rfm["f_score"]).all()
+    assert (quintile(rfm["revenue"]) == rfm["m_score"]).all()
+    assert set(rfm["r_score"]) == {1, 2, 3, 4, 5}
