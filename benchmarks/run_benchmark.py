@@ -1,98 +1,455 @@
-"""Benchmark the warehouse at scale: speed and memory, never asserted in tests.
+"""Benchmark the warehouse at several scales: speed and memory, never asserted in tests.
 
-Simulates N customers (default 1,000,000) as Parquet with the project's simulator,
-builds the whole warehouse on them with dbt into a scratch DuckDB file, and
-reports the wall time of each step, the slowest models (from dbt's
-run_results.json) and the peak memory of the dbt process.
+For each scale N (customers) the script simulates N customers as Parquet with the
+project's simulator (or uses an existing input dir), builds the whole warehouse on
+them with ``dbt build`` and reports, per scale:
 
-    python benchmarks/run_benchmark.py --customers 1000000 --out benchmarks/out
+- ``build_seconds``: wall time of the dbt build, and the time of every dbt node
+  (``execution_time`` from ``target/run_results.json``), slowest first;
+- ``peak_rss_gib``: peak resident memory of the build (``ru_maxrss`` of the dbt
+  process and its children, measured by a wrapper process per build, so scales do
+  not contaminate each other);
+- ``floor_seconds``: the physical floor, one DuckDB pass (2 threads) over the same
+  Parquet files aggregating orders and touchpoints per customer, and
+  ``build_to_floor_ratio`` = build_seconds / floor_seconds;
+- ``clv_path_seconds``: the sum of the times of the dbt models leading from the raw
+  orders to ``customer_clv`` (its ancestors in the manifest), and, when the peer
+  baseline runs, ``peer_seconds`` (lifetimes: summary_data_from_transaction_data,
+  BetaGeoFitter, GammaGammaFitter, customer_lifetime_value, in its own virtualenv
+  ``benchmarks/.venv-peer``, never a project dependency) and
+  ``clv_path_to_peer_ratio`` = clv_path_seconds / peer_seconds;
+- optionally (``--determinism``) a second build at the same scale and the hash of
+  every table's ordered rows in both (run-log durations excluded): ``identical``.
 
-Results go to <out>/benchmark.json and are printed as a table.
+The build writes ``LIFECYCLE_DUCKDB_PATH``; the tables are read from that (published)
+file after the build. Results: ``<out>/<date>.json`` and ``<out>/<date>.md``, and
+``<out>/scales/<N>.json`` per finished scale, so that a rerun with ``--resume``
+skips the scales already done.
+
+    python benchmarks/run_benchmark.py --customers 100000 1000000 3000000 10000000
+    python benchmarks/run_benchmark.py --input-dir data/cdnow --vars '{as_of_date: ...}'
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import duckdb
+
 ROOT = Path(__file__).resolve().parents[1]
+PEER_VENV = ROOT / "benchmarks" / ".venv-peer"
+# lifetimes 0.11.3 predates pandas 2 / numpy 1.24 / scipy 1.11: these pins install
+# and run on Python 3.11.
+PEER_REQUIREMENTS = [
+    "lifetimes==0.11.3",
+    "pandas==1.5.3",
+    "numpy==1.23.5",
+    "scipy==1.10.1",
+    "pyarrow==14.0.2",
+]
+# Columns holding run metadata (wall times, timestamps): excluded from the hash.
+RUN_METADATA_COLUMNS = {
+    "fit_seconds",
+    "duration_seconds",
+    "seconds",
+    "started_at",
+    "finished_at",
+    "run_started_at",
+    "elapsed_seconds",
+}
 
 
-def run(args: list[str], env: dict | None = None) -> float:
-    started = time.perf_counter()
-    subprocess.run(args, cwd=ROOT, env=env, check=True)
-    return time.perf_counter() - started
+def log(message: str) -> None:
+    """Print a progress line with the wall clock (flushed: the runs are long)."""
+    print(f"[{dt.datetime.now():%H:%M:%S}] {message}", flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--out", default="benchmarks/out")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--skip-simulate", action="store_true")
-    args = parser.parse_args()
+def input_file(input_dir: Path, table: str) -> str:
+    """The Parquet file of a table if present, else its CSV."""
+    parquet = input_dir / f"{table}.parquet"
+    return str(parquet if parquet.exists() else input_dir / f"{table}.csv")
 
-    out = (ROOT / args.out).resolve()
-    data = out / f"data_{args.customers}"
-    out.mkdir(parents=True, exist_ok=True)
-    results: dict = {"customers": args.customers}
 
-    if not args.skip_simulate:
-        results["simulate_seconds"] = run(
-            [
-                sys.executable,
-                "-m",
-                "customer_lifecycle.simulate",
-                "--customers",
-                str(args.customers),
-                "--out",
-                str(data),
-                "--format",
-                "parquet",
-            ]
+def floor_query(input_dir: Path) -> str:
+    """One pass over orders and touchpoints, aggregated per customer.
+
+    Per customer: orders (non-refund order rows), revenue (Σ amount of all rows,
+    refunds negative as stored), first and last order day, touchpoints (rows).
+    """
+    orders = input_file(input_dir, "orders")
+    touchpoints = input_file(input_dir, "touchpoints")
+    return f"""
+        with orders as (
+            select
+                customer_id,
+                count(*) filter (where not coalesce(is_refund, false)) as orders,
+                sum(amount) as revenue,
+                min(try_cast(ordered_at as date)) as first_order_date,
+                max(try_cast(ordered_at as date)) as last_order_date
+            from '{orders}'
+            group by customer_id
+        ),
+        touchpoints as (
+            select customer_id, count(*) as touchpoints
+            from '{touchpoints}'
+            group by customer_id
         )
+        select
+            coalesce(orders.customer_id, touchpoints.customer_id) as customer_id,
+            coalesce(orders.orders, 0) as orders,
+            coalesce(orders.revenue, 0) as revenue,
+            orders.first_order_date,
+            orders.last_order_date,
+            coalesce(touchpoints.touchpoints, 0) as touchpoints
+        from orders
+        full outer join touchpoints
+            on orders.customer_id = touchpoints.customer_id
+    """
 
-    database = out / "benchmark.duckdb"
-    database.unlink(missing_ok=True)
-    env = dict(os.environ, LIFECYCLE_DUCKDB_PATH=str(database))
+
+def measure_floor(input_dir: Path, threads: int = 2) -> tuple[float, int]:
+    """Seconds of the floor query (materialised in memory) and its row count."""
+    con = duckdb.connect(config={"threads": threads})
+    started = time.perf_counter()
+    rows = con.execute(
+        f"create temp table floor as {floor_query(input_dir)}"
+        "; select count(*) from floor"
+    ).fetchone()[0]
+    seconds = time.perf_counter() - started
+    con.close()
+    return seconds, int(rows)
+
+
+def measured_run(args: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Run a command in a wrapper process; return (wall seconds, peak RSS GiB).
+
+    The wrapper (this script with ``--measure``) runs the command and reports the
+    ``ru_maxrss`` of its children, so each build's peak is its own.
+    """
+    report = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_rss_{os.getpid()}.json"
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, __file__, "--measure", str(report), "--", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    seconds = time.perf_counter() - started
+    peak_kib = json.loads(report.read_text())["max_rss_kib"]
+    report.unlink()
+    return seconds, peak_kib / 1024**2
+
+
+def measure_child(report: str, command: list[str]) -> None:
+    """Body of the wrapper: run command, write ru_maxrss (KiB on Linux) of children."""
+    code = subprocess.run(command, check=False).returncode
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    Path(report).write_text(json.dumps({"max_rss_kib": rss}))
+    sys.exit(code)
+
+
+def clv_path_nodes(target: Path) -> set[str]:
+    """Unique ids of customer_clv's models and all their model ancestors."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    parents = manifest["parent_map"]
+    start = [
+        node
+        for node in parents
+        if node.startswith("model.") and node.split(".")[-1].startswith("customer_clv")
+    ]
+    seen: set[str] = set()
+    stack = list(start)
+    while stack:
+        node = stack.pop()
+        if node in seen or not node.startswith("model."):
+            continue
+        seen.add(node)
+        stack.extend(parents.get(node, []))
+    return seen
+
+
+def dbt_build(input_dir: Path, work: Path, threads: int, extra_vars: dict) -> dict:
+    """One dbt build into work/warehouse.duckdb; timings, peak memory, node times."""
+    database = work / "warehouse.duckdb"
+    target = work / "target"
+    for stale in (database, target):
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        elif stale.exists():
+            stale.unlink()
+    env = dict(
+        os.environ,
+        LIFECYCLE_DUCKDB_PATH=str(database),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
     dbt = str(Path(sys.executable).parent / "dbt")
-    target = out / "target"
-    results["dbt_build_seconds"] = run(
+    seconds, peak = measured_run(
         [
             dbt,
             "build",
+            "--project-dir",
+            str(ROOT),
+            "--profiles-dir",
+            str(ROOT),
             "--threads",
-            str(args.threads),
+            str(threads),
             "--target-path",
             str(target),
             "--log-path",
-            str(out / "logs"),
+            str(work / "logs"),
             "--vars",
-            json.dumps({"input_dir": str(data)}),
+            json.dumps({"input_dir": str(input_dir), **extra_vars}),
         ],
         env=env,
     )
-    # ru_maxrss of finished children, in KiB on Linux.
-    results["peak_rss_gib"] = round(
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2, 2
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    nodes = sorted(
+        (
+            {
+                "node": r["unique_id"],
+                "seconds": round(r["execution_time"], 2),
+                "status": r["status"],
+            }
+            for r in results
+        ),
+        key=lambda item: -item["seconds"],
     )
-    run_results = json.loads((target / "run_results.json").read_text())
-    timings = sorted(
-        ((r["unique_id"], r["execution_time"]) for r in run_results["results"]),
-        key=lambda item: -item[1],
+    clv_nodes = clv_path_nodes(target)
+    return {
+        "build_seconds": round(seconds, 2),
+        "peak_rss_gib": round(peak, 2),
+        "database": str(database),
+        "database_size_mib": round(database.stat().st_size / 1024**2, 1),
+        "nodes": nodes,
+        "clv_path_seconds": round(
+            sum(n["seconds"] for n in nodes if n["node"] in clv_nodes), 2
+        ),
+    }
+
+
+def table_hashes(database: Path) -> dict[str, str]:
+    """A fingerprint of every base table's rows (run-metadata columns excluded).
+
+    Computed in DuckDB: the row count and Σ hash(row) as a hugeint (a multiset
+    hash: the same rows give the same value whatever the physical order; a changed,
+    added or dropped row changes it except with negligible probability).
+    """
+    con = duckdb.connect(str(database), read_only=True)
+    tables = con.execute(
+        "select table_schema, table_name from information_schema.tables"
+        " where table_type = 'BASE TABLE' order by 1, 2"
+    ).fetchall()
+    hashes = {}
+    for schema, table in tables:
+        columns = [
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, table],
+            ).fetchall()
+            if name not in RUN_METADATA_COLUMNS
+        ]
+        row = "hash(" + ", ".join(f'"{c}"' for c in columns) + ")"
+        count, total = con.execute(
+            f"select count(*), coalesce(sum(cast({row} as hugeint)), 0)"
+            f' from "{schema}"."{table}"'
+        ).fetchone()
+        hashes[f"{schema}.{table}"] = f"{count}:{total}"
+    con.close()
+    return hashes
+
+
+def ensure_peer_venv() -> Path:
+    """Create benchmarks/.venv-peer with lifetimes (pinned) once; its python."""
+    python = PEER_VENV / "bin" / "python"
+    if not python.exists():
+        log(f"creating the peer virtualenv {PEER_VENV}")
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", *PEER_REQUIREMENTS], check=True
+        )
+    return python
+
+
+def run_peer(input_dir: Path, extra_vars: dict) -> dict:
+    """Time the lifetimes pipeline on the same orders (in its own virtualenv)."""
+    python = ensure_peer_venv()
+    completed = subprocess.run(
+        [
+            str(python),
+            str(ROOT / "benchmarks" / "peer_lifetimes.py"),
+            input_file(input_dir, "orders"),
+            str(extra_vars.get("as_of_date") or ""),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
-    results["slowest_nodes"] = [
-        {"node": node, "seconds": round(seconds, 2)} for node, seconds in timings[:15]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def run_scale(args: argparse.Namespace, customers: int | None, out: Path) -> dict:
+    """Everything measured at one scale (or on --input-dir when customers is None)."""
+    label = str(customers) if customers else Path(args.input_dir).name
+    work = out / "work" / label
+    work.mkdir(parents=True, exist_ok=True)
+    result: dict = {"scale": label, "customers": customers, "threads": args.threads}
+    if customers:
+        input_dir = out / "data" / label
+        if not (input_dir / "orders.parquet").exists():
+            log(f"{label}: simulating {customers:,} customers")
+            started = time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "customer_lifecycle.simulate",
+                    "--customers",
+                    str(customers),
+                    "--out",
+                    str(input_dir),
+                    "--format",
+                    "parquet",
+                ],
+                cwd=ROOT,
+                check=True,
+            )
+            result["simulate_seconds"] = round(time.perf_counter() - started, 2)
+    else:
+        input_dir = Path(args.input_dir).resolve()
+    result["input_dir"] = str(input_dir)
+    con = duckdb.connect()
+    result["orders"] = con.execute(
+        f"select count(*) from '{input_file(input_dir, 'orders')}'"
+    ).fetchone()[0]
+    result["touchpoints"] = con.execute(
+        f"select count(*) from '{input_file(input_dir, 'touchpoints')}'"
+    ).fetchone()[0]
+    con.close()
+
+    log(f"{label}: floor (one DuckDB pass, {args.floor_threads} threads)")
+    floor_seconds, floor_rows = measure_floor(input_dir, args.floor_threads)
+    result["floor_seconds"] = round(floor_seconds, 3)
+    result["floor_customers"] = floor_rows
+
+    log(f"{label}: dbt build ({args.threads} threads)")
+    result.update(dbt_build(input_dir, work, args.threads, args.vars))
+    # From the reported (rounded) numbers, so that the ratio can be checked.
+    result["build_to_floor_ratio"] = round(
+        result["build_seconds"] / result["floor_seconds"], 1
+    )
+    log(
+        f"{label}: build {result['build_seconds']} s, peak {result['peak_rss_gib']}"
+        f" GiB, {result['build_to_floor_ratio']}x the floor"
+    )
+
+    if args.peer and (customers is None or customers <= args.peer_max_customers):
+        log(f"{label}: peer baseline (lifetimes)")
+        result["peer"] = run_peer(input_dir, args.vars)
+        result["clv_path_to_peer_ratio"] = round(
+            result["clv_path_seconds"] / result["peer"]["peer_seconds"], 2
+        )
+    elif args.peer:
+        result["peer"] = {
+            "skipped": f"above --peer-max-customers {args.peer_max_customers}"
+        }
+
+    if args.determinism:
+        log(f"{label}: determinism (second build, table hashes)")
+        first = table_hashes(Path(result["database"]))
+        again = dbt_build(input_dir, work / "second", args.threads, args.vars)
+        second = table_hashes(Path(again["database"]))
+        result["determinism"] = {
+            "tables": len(first),
+            "identical": first == second,
+            "differing_tables": sorted(
+                t for t in first.keys() | second.keys() if first.get(t) != second.get(t)
+            ),
+        }
+    return result
+
+
+def markdown(results: list[dict], when: str) -> str:
+    """The report as Markdown: one summary table, then the slowest nodes per scale."""
+    lines = [
+        f"# Benchmark {when}",
+        "",
+        (
+            "| scale | orders | build s | peak GiB | floor s | build/floor "
+            "| CLV path s | peer s | CLV path/peer | deterministic |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    results["database_size_mib"] = round(database.stat().st_size / 1024**2, 1)
-    (out / "benchmark.json").write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+    for r in results:
+        peer = r.get("peer", {})
+        lines.append(
+            f"| {r['scale']} | {r['orders']:,} | {r['build_seconds']} "
+            f"| {r['peak_rss_gib']} | {r['floor_seconds']} "
+            f"| {r['build_to_floor_ratio']} | {r['clv_path_seconds']} "
+            f"| {peer.get('peer_seconds', peer.get('skipped', '-'))} "
+            f"| {r.get('clv_path_to_peer_ratio', '-')} "
+            f"| {r.get('determinism', {}).get('identical', '-')} |"
+        )
+    for r in results:
+        lines += [
+            "",
+            f"## {r['scale']}: slowest nodes",
+            "",
+            "| node | s |",
+            "|---|---|",
+        ]
+        lines += [f"| {n['node']} | {n['seconds']} |" for n in r["nodes"][:20]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--measure"]:
+        measure_child(argv[1], argv[3:])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--input-dir", help="benchmark an existing input dir instead")
+    parser.add_argument("--vars", type=json.loads, default={}, help="extra dbt vars")
+    parser.add_argument("--out", default="benchmarks/out")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--floor-threads", type=int, default=2)
+    parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--peer-max-customers", type=int, default=1_000_000)
+    parser.add_argument("--determinism", action="store_true")
+    parser.add_argument("--resume", action="store_true", help="skip finished scales")
+    args = parser.parse_args(argv)
+
+    out = (ROOT / args.out).resolve()
+    (out / "scales").mkdir(parents=True, exist_ok=True)
+    scales: list[int | None] = [None] if args.input_dir else args.customers
+    results = []
+    for customers in scales:
+        label = str(customers) if customers else Path(args.input_dir).name
+        done = out / "scales" / f"{label}.json"
+        if args.resume and done.exists():
+            log(f"{label}: already done ({done}), skipped")
+            results.append(json.loads(done.read_text()))
+            continue
+        result = run_scale(args, customers, out)
+        done.write_text(json.dumps(result, indent=2))
+        results.append(result)
+
+    when = dt.date.today().isoformat()
+    (out / f"{when}.json").write_text(json.dumps(results, indent=2))
+    report = markdown(results, when)
+    (out / f"{when}.md").write_text(report)
+    print(report, flush=True)
+    return results
 
 
 if __name__ == "__main__":

@@ -30,6 +30,26 @@ import pandas as pd
 ROW_SUM_TOLERANCE = 1e-9
 
 
+def stages_in_precedence_order(
+    matrix: pd.DataFrame,
+    stage_column: str = "from_stage",
+    precedence_column: str = "from_stage_precedence",
+) -> list[str]:
+    """The state list of a long transition matrix: its stages by precedence (1 first).
+
+    Raises ``ValueError`` when a stage carries two precedences or two stages share one.
+    """
+    pairs = matrix[[stage_column, precedence_column]].drop_duplicates()
+    if (
+        pairs[stage_column].duplicated().any()
+        or pairs[precedence_column].duplicated().any()
+    ):
+        raise ValueError(
+            "each stage needs exactly one precedence, each precedence one stage"
+        )
+    return pairs.sort_values(precedence_column)[stage_column].tolist()
+
+
 def matrix_from_long(
     frame: pd.DataFrame,
     states: Sequence[str],

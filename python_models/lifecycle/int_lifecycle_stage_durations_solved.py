@@ -5,17 +5,12 @@ Thin dbt Python model: loads the transition matrix and calls
 t = (I - Q)^-1 1 with ``churned`` made absorbing).
 """
 
-from customer_lifecycle.markov import stage_durations
+from customer_lifecycle.markov import stage_durations, stages_in_precedence_order
 
 
 def model(dbt, session):
-    matrix = dbt.ref("lifecycle_transition_matrix").df()
-    states = (
-        matrix[["from_stage", "from_stage_precedence"]]
-        .drop_duplicates()
-        .sort_values("from_stage_precedence")["from_stage"]
-        .tolist()
-    )
+    matrix = dbt.ref("int_lifecycle_transition_matrix").df()
+    states = stages_in_precedence_order(matrix)
     durations = stage_durations(matrix, states, target="churned")
     durations["stage_precedence"] = range(1, len(states) + 1)
     durations["lifecycle_period"] = str(dbt.config.get("lifecycle_period"))

@@ -7,18 +7,13 @@ DuckDB, not in pandas), loads the pooled matrix and calls
 
 import pandas as pd
 
-from customer_lifecycle.markov import stage_forecast
+from customer_lifecycle.markov import stage_forecast, stages_in_precedence_order
 
 
 def model(dbt, session):
     periods = int(dbt.config.get("lifecycle_forecast_periods"))
-    matrix = dbt.ref("lifecycle_transition_matrix").df()
-    states = (
-        matrix[["from_stage", "from_stage_precedence"]]
-        .drop_duplicates()
-        .sort_values("from_stage_precedence")["from_stage"]
-        .tolist()
-    )
+    matrix = dbt.ref("int_lifecycle_transition_matrix").df()
+    states = stages_in_precedence_order(matrix)
     mix = (
         dbt.ref("int_customer_lifecycle_stages")
         .aggregate("period_start, stage, count(*) as customers", "period_start, stage")

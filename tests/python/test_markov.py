@@ -178,3 +178,17 @@ def test_frames_for_the_dbt_models():
     step_two = forecast[forecast["periods_ahead"] == 2].set_index("stage")
     expected = np.array([10.0, 0.0, 0.0, 5.0]) @ P @ P
     np.testing.assert_allclose(step_two.loc[STATES, "expected_customers"], expected)
+
+
+def test_state_list_follows_precedence_not_row_order():
+    matrix = pd.DataFrame(
+        {
+            "from_stage": ["churned", "new", "churned", "prospect"],
+            "to_stage": ["churned", "churned", "new", "new"],
+            "from_stage_precedence": [4, 2, 4, 1],
+        }
+    )
+    assert markov.stages_in_precedence_order(matrix) == ["prospect", "new", "churned"]
+    clash = matrix.assign(from_stage_precedence=[4, 2, 3, 1])
+    with pytest.raises(ValueError, match="exactly one precedence"):
+        markov.stages_in_precedence_order(clash)

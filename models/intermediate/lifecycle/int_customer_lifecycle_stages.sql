@@ -42,7 +42,7 @@ purchase_days_gapped as (
         purchase_date,
         orders,
         revenue,
-        cast(date_trunc('{{ period }}', purchase_date) as date) as period_start,
+        cast({{ dbt.date_trunc(period, 'purchase_date') }} as date) as period_start,
         {{ dbt.datediff(
             'lag(purchase_date) over (partition by customer_id order by purchase_date)',
             'purchase_date', 'day') }} as days_since_previous_purchase
@@ -75,7 +75,7 @@ customer_periods as (
     from contacts
     inner join periods
         on periods.period_start
-            >= cast(date_trunc('{{ period }}', contacts.first_contact_date) as date)
+            >= cast({{ dbt.date_trunc(period, 'contacts.first_contact_date') }} as date)
 ),
 
 accumulated as (
@@ -134,7 +134,7 @@ measured as (
         {#- The earlier level is only known when the customer was already a buyer
             in the first period of the previous window. #}
         coalesce(
-            cast(date_trunc('{{ period }}', first_purchase_date) as date)
+            cast({{ dbt.date_trunc(period, 'first_purchase_date') }} as date)
                 <= {{ dbt.dateadd(period, -(2 * growth_periods - 1), 'period_start') }},
             false
         ) as is_previous_window_complete

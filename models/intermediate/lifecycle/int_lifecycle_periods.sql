@@ -17,9 +17,9 @@ contacts as (
 
 bounds as (
     select
-        cast(date_trunc('{{ period }}', min(contacts.first_contact_date)) as date)
+        cast({{ dbt.date_trunc(period, 'min(contacts.first_contact_date)') }} as date)
             as first_period_start,
-        cast(date_trunc('{{ period }}', run_context.as_of_date) as date)
+        cast({{ dbt.date_trunc(period, 'run_context.as_of_date') }} as date)
             as last_period_start,
         run_context.as_of_date
     from run_context
@@ -30,11 +30,9 @@ bounds as (
 
 period_starts as (
     select
-        cast(unnest(generate_series(
-            bounds.first_period_start,
-            bounds.last_period_start,
-            interval 1 {{ period }}
-        )) as date) as period_start,
+        cast({{ date_series(
+            'bounds.first_period_start', 'bounds.last_period_start', period
+        ) }} as date) as period_start,
         bounds.as_of_date
     from bounds
     where bounds.first_period_start is not null

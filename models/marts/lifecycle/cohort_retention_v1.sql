@@ -11,7 +11,7 @@ run_context as (
 customer_months as (
     select
         customer_id,
-        cast(date_trunc('month', order_date) as date) as activity_month,
+        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as activity_month,
         count(*) filter (where not is_refund) > 0 as has_purchase,
         sum(amount) as net_revenue
     from orders
@@ -39,11 +39,10 @@ cohort_spine as (
     select
         cohort_sizes.cohort_month,
         cohort_sizes.cohort_size,
-        cast(unnest(generate_series(
+        cast({{ integer_series(
             0,
-            {{ dbt.datediff('cohort_sizes.cohort_month', 'run_context.as_of_date',
-                'month') }}
-        )) as integer) as months_since_first_order,
+            dbt.datediff('cohort_sizes.cohort_month', 'run_context.as_of_date', 'month')
+        ) }} as integer) as months_since_first_order,
         run_context.as_of_date
     from cohort_sizes
     cross join run_context

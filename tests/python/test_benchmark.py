@@ -1,0 +1,143 @@
+"""The benchmark script (benchmarks/run_benchmark.py): output structure and sums.
+
+Speed is never asserted; these tests check that the floor query aggregates right
+(against hand counts and an independent pandas aggregation), that the ratios are
+the quotients of the reported numbers, and that the determinism fingerprint sees
+a changed row but not a reordering.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import PROJECT_ROOT
+
+SCRIPT = PROJECT_ROOT / "benchmarks" / "run_benchmark.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("run_benchmark", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pandas_floor(input_dir) -> pd.DataFrame:
+    """The floor's aggregation, independently in pandas."""
+    orders = pd.read_parquet(input_dir / "orders.parquet")
+    touchpoints = pd.read_parquet(input_dir / "touchpoints.parquet")
+    orders["day"] = pd.to_datetime(orders["ordered_at"], errors="coerce").dt.date
+    orders["kept"] = ~orders["is_refund"].fillna(False).astype(bool)
+    per_customer = orders.groupby("customer_id").agg(
+        orders=("kept", "sum"),
+        revenue=("amount", "sum"),
+        first_order_date=("day", "min"),
+        last_order_date=("day", "max"),
+    )
+    contacts = touchpoints.groupby("customer_id").size().rename("touchpoints")
+    frame = per_customer.join(contacts, how="outer")
+    frame[["orders", "touchpoints"]] = frame[["orders", "touchpoints"]].fillna(0)
+    frame["revenue"] = frame["revenue"].fillna(0.0)
+    return frame.sort_index()
+
+
+def test_floor_by_hand(bench, tmp_path):
+    pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3", "o4"],
+            "customer_id": ["a", "a", "a", "c"],
+            "ordered_at": [
+                "2024-01-05",
+                "2024-02-01 10:00:00",
+                "2024-02-03",
+                "2024-03-01",
+            ],
+            "amount": [10.0, 5.0, -3.0, 7.5],
+            "cost": [None] * 4,
+            "is_refund": [False, False, True, False],
+        }
+    ).to_parquet(tmp_path / "orders.parquet")
+    pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "b"],
+            "occurred_at": ["2024-01-01"] * 3,
+            "channel": ["web"] * 3,
+        }
+    ).to_parquet(tmp_path / "touchpoints.parquet")
+    rows = duckdb.sql(bench.floor_query(tmp_path) + " order by customer_id").fetchall()
+    # a: 2 non-refund orders, revenue 10 + 5 - 3 = 12, one touchpoint;
+    # b: touchpoints only; c: one order, no touchpoint.
+    assert [(r[0], r[1], r[2], str(r[3]), str(r[4]), r[5]) for r in rows] == [
+        ("a", 2, 12.0, "2024-01-05", "2024-02-03", 1),
+        ("b", 0, 0.0, "None", "None", 2),
+        ("c", 1, 7.5, "2024-03-01", "2024-03-01", 0),
+    ]
+    seconds, customers = bench.measure_floor(tmp_path, threads=2)
+    assert customers == 3
+    assert seconds > 0
+
+
+def test_fingerprint_sees_changes_not_order(bench, tmp_path):
+    paths = {}
+    for name, rows, seconds in [
+        ("one", [(1, "x"), (2, "y")], 1.5),
+        ("reordered", [(2, "y"), (1, "x")], 9.0),
+        ("changed", [(1, "x"), (2, "z")], 1.5),
+    ]:
+        paths[name] = tmp_path / f"{name}.duckdb"
+        with duckdb.connect(str(paths[name])) as con:
+            con.execute("create table t (k integer, v varchar, fit_seconds double)")
+            con.executemany(
+                "insert into t values (?, ?, ?)", [(*r, seconds) for r in rows]
+            )
+    one = bench.table_hashes(paths["one"])
+    assert one == bench.table_hashes(paths["reordered"])
+    assert one != bench.table_hashes(paths["changed"])
+
+
+def test_tiny_benchmark_run(bench, tmp_path):
+    out = tmp_path / "bench"
+    args = ["--customers", "2000", "--no-peer", "--out", str(out)]
+    [result] = bench.main(args)
+    written = json.loads(next(out.glob("*-*-*.json")).read_text())
+    assert written == [result]
+    assert next(out.glob("*-*-*.md")).read_text().startswith("# Benchmark")
+    assert (out / "scales" / "2000.json").exists()
+
+    expected = pandas_floor(out / "data" / "2000")
+    assert result["floor_customers"] == len(expected)
+    con = duckdb.connect()
+    floor = con.sql(bench.floor_query(out / "data" / "2000")).df()
+    floor = floor.set_index("customer_id").sort_index()
+    assert floor.index.tolist() == expected.index.tolist()
+    for column in ["orders", "touchpoints"]:
+        assert floor[column].tolist() == expected[column].astype(int).tolist()
+    assert floor["revenue"].round(6).tolist() == expected["revenue"].round(6).tolist()
+
+    assert result["floor_seconds"] > 0
+    assert result["build_to_floor_ratio"] == round(
+        result["build_seconds"] / result["floor_seconds"], 1
+    )
+    assert result["peak_rss_gib"] > 0
+    nodes = {n["node"]: n for n in result["nodes"]}
+    assert all(n["status"] in ("success", "pass") for n in nodes.values())
+    assert any(node.startswith("model.") and "customer_clv" in node for node in nodes)
+    clv_path = sum(
+        n["seconds"]
+        for node, n in nodes.items()
+        if node in bench.clv_path_nodes(out / "work" / "2000" / "target")
+    )
+    assert result["clv_path_seconds"] == pytest.approx(clv_path, abs=0.01)
+    # The CLV path holds the staging of orders and the CLV mart, not the surveys.
+    path_nodes = bench.clv_path_nodes(out / "work" / "2000" / "target")
+    assert any("survey" in node for node in nodes)
+    assert not any("survey" in node for node in path_nodes)
+
+    # --resume skips the finished scale and reports it unchanged.
+    [resumed] = bench.main([*args, "--resume"])
+    assert resumed == result
