@@ -1,18 +1,17 @@
-{#- One row per customer who bought on or before as_of_date: the KMeans segment.
-    Doc block customer_segmentation. -#}
-with segments as (
-    select * from {{ ref('int_customer_segments_fitted') }}
+{#- Publishes int_customer_segments: one row per customer who bought on or before
+    as_of_date. Doc block customer_segmentation. -#}
+with customer_segments as (
+    select * from {{ ref('int_customer_segments') }}
 ),
 
 final as (
     select
-        cast(customer_id as varchar) as customer_id,
+        customer_id,
         as_of_date,
-        cast(segment_id as integer) as segment_id,
-        cast(segment_label as varchar) as segment_label,
-        cast(distance_to_centroid as double) as distance_to_centroid
-    from segments
-    where record_type = 'assignment'
+        segment_id,
+        segment_label,
+        distance_to_centroid
+    from customer_segments
 )
 
 select * from final
