@@ -41,16 +41,17 @@ respondents only); these means are the "centroid in original units".
 
 * ``segment_id`` 1..k orders segments by centroid ``monetary`` descending
   (ties: ``recency_days`` ascending, then ``frequency`` descending).
-* Value tier: the k centroids ranked by ``monetary`` are split into three
-  nearly equal consecutive groups (``numpy.array_split``): "high-value",
-  "mid-value", "low-value" (for k = 2: high and mid).
-* Recency tier from the centroid ``recency_days`` against the reference gap
-  ``R`` = median ``mean_interpurchase_days`` of the repeat buyers (90 days if
-  there are none, or ``recency_reference_days`` if given): "recent" if
-  recency <= R, "lapsing" if <= 3R, "lapsed" otherwise.
-* Duplicate labels are disambiguated by centroid frequency: two segments get
-  " (frequent)" / " (occasional)"; larger groups (or equal frequencies) get
-  " 1", " 2", ... in segment_id order.
+* Labels say where each segment's MEDIAN member stands in the population of
+  segmented customers, on three dimensions: recency (``recency_days``),
+  orders (``frequency``, purchase days) and spend (``monetary``).  The
+  position of a value ``v`` is its mid-rank ECDF
+  ``(#{x < v} + #{x = v} / 2) / n``; below 1/3 is low, above 2/3 high, else
+  middle.  Words: recency "recent" (low days) / "mid-recency" / "lapsed";
+  orders "occasional" / "regular" / "frequent"; spend "low spend" /
+  "mid spend" / "high spend".  Label = "<recency>, <orders>, <spend>".  So a
+  segment is "recent" only if its typical member bought more recently than
+  two thirds of the customers.  Duplicate labels get " 1", " 2", ... in
+  segment_id order.  No lifecycle-stage word is used (issue 12).
 """
 
 from __future__ import annotations
@@ -84,8 +85,6 @@ SURVEY_COLUMNS: list[str] = ["latest_nps", "latest_csat"]
 PROFILE_COLUMNS: list[str] = BEHAVIOUR_COLUMNS + SURVEY_COLUMNS
 _LOG_COLUMNS = set(BEHAVIOUR_COLUMNS)
 _CLIP_AT_ZERO = {"monetary", "avg_order_value"}
-_VALUE_TIERS = ("high-value", "mid-value", "low-value")
-_DEFAULT_RECENCY_REFERENCE_DAYS = 90.0
 #: Below this many rows KMeans/silhouette run single-threaded: on small data
 #: OpenMP start-up dominates and one thread is several times faster.
 SINGLE_THREAD_BELOW_ROWS = 50_000
@@ -150,42 +149,76 @@ def _prepare_matrix(
     return matrix, columns, decisions
 
 
-def _recency_tier(recency: float, reference: float) -> str:
-    if recency <= reference:
-        return "recent"
-    if recency <= 3.0 * reference:
-        return "lapsing"
-    return "lapsed"
+#: (dimension, population column, words for low / middle / high position).
+#: Recency is reversed: a LOW recency_days means the segment bought recently.
+LABEL_DIMENSIONS: list[tuple[str, str, tuple[str, str, str]]] = [
+    ("recency", "recency_days", ("recent", "mid-recency", "lapsed")),
+    ("orders", "frequency", ("occasional", "regular", "frequent")),
+    ("spend", "monetary", ("low spend", "mid spend", "high spend")),
+]
+#: Position (mid-rank ECDF) below which a segment is "low", above which "high".
+LABEL_TERTILES: tuple[float, float] = (1.0 / 3.0, 2.0 / 3.0)
 
 
-def _labels_for(centroids: pd.DataFrame, reference: float) -> list[str]:
-    """Labels for centroids already sorted in segment_id order (monetary desc)."""
-    k = len(centroids)
-    value_tier = [""] * k
-    for tier, positions in zip(_VALUE_TIERS, np.array_split(np.arange(k), 3)):
-        for pos in positions:
-            value_tier[pos] = tier
-    labels = [
-        f"{value_tier[i]} {_recency_tier(float(centroids['recency_days'].iloc[i]), reference)}"
-        for i in range(k)
-    ]
+def population_position(population: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mid-rank position of each value in the population, in [0, 1].
+
+    ``position(v) = (#{x < v} + #{x = v} / 2) / n``: the share of the population
+    below ``v``, counting ties as half.  A value equal to everyone's gets 0.5;
+    with 60% one-time buyers the position of 1 order is 0.3.
+    """
+    pop = np.sort(np.asarray(population, dtype=float))
+    pop = pop[~np.isnan(pop)]
+    vals = np.asarray(values, dtype=float)
+    if len(pop) == 0:
+        return np.full(len(vals), 0.5)
+    below = np.searchsorted(pop, vals, side="left")
+    at_or_below = np.searchsorted(pop, vals, side="right")
+    return (below + (at_or_below - below) / 2.0) / len(pop)
+
+
+def _tier(position: float, words: tuple[str, str, str]) -> str:
+    low, high = LABEL_TERTILES
+    if position < low:
+        return words[0]
+    if position > high:
+        return words[2]
+    return words[1]
+
+
+def _labels_for(
+    medians: pd.DataFrame, population: pd.DataFrame
+) -> tuple[list[str], pd.DataFrame]:
+    """Labels from where each segment's median member stands in the population.
+
+    ``medians``: one row per segment (segment_id order) with the members'
+    median of every column of :data:`LABEL_DIMENSIONS`; ``population``: the
+    same columns for every segmented customer.  For each dimension the median
+    member's :func:`population_position` ``p`` gives the word: ``p < 1/3``
+    low, ``p > 2/3`` high, else middle (recency: low = "recent").  The label
+    is "<recency>, <orders>, <spend>", e.g. "recent, frequent, high spend".
+    The median member (not the mean) is used so that a segment of one-time
+    buyers with a few repeaters (mean 1.1 orders) stands where its typical
+    member stands.  Duplicate labels get " 1", " 2", ... in segment_id order.
+    Returns the labels and the positions (for the run log and the profiles).
+    """
+    positions = pd.DataFrame(index=medians.index)
+    words = []
+    for name, column, tiers in LABEL_DIMENSIONS:
+        pos = population_position(
+            population[column].to_numpy(dtype=float),
+            medians[column].to_numpy(dtype=float),
+        )
+        positions[f"{name}_position"] = pos
+        words.append([_tier(float(p), tiers) for p in pos])
+    labels = [", ".join(parts) for parts in zip(*words)]
     final = list(labels)
     for label in sorted(set(labels)):
-        positions = [i for i, lab in enumerate(labels) if lab == label]
-        if len(positions) < 2:
-            continue
-        freqs = [float(centroids["frequency"].iloc[i]) for i in positions]
-        if len(positions) == 2 and freqs[0] != freqs[1]:
-            hi = positions[int(np.argmax(freqs))]
-            for i in positions:
-                final[i] = f"{label} ({'frequent' if i == hi else 'occasional'})"
-        else:
-            for rank, i in enumerate(positions, start=1):
+        where = [i for i, lab in enumerate(labels) if lab == label]
+        if len(where) > 1:
+            for rank, i in enumerate(where, start=1):
                 final[i] = f"{label} {rank}"
-    # Paranoid fallback: a suffixed label could collide with an original one.
-    if len(set(final)) < k:
-        final = [f"{lab} [{i + 1}]" for i, lab in enumerate(final)]
-    return final
+    return final, positions.reset_index(drop=True)
 
 
 def _fit_candidates(
@@ -249,8 +282,8 @@ def segment_customers(
         Minimum share of customers with a survey score for that score to be a
         clustering input.
     recency_reference_days
-        Reference gap ``R`` for the recency tiers (default: median
-        inter-purchase days of repeat buyers, 90 if none).
+        Ignored (kept for callers of the former recency-gap rule); labels
+        are positions in the population, see the module docstring.
     """
     missing = [c for c in ["customer_id", *BEHAVIOUR_COLUMNS] if c not in features]
     if missing:
@@ -330,19 +363,13 @@ def segment_customers(
     segment_of_cluster = np.empty(chosen, dtype=np.int64)
     segment_of_cluster[order] = np.arange(1, chosen + 1)
 
-    if recency_reference_days is not None:
-        reference = float(recency_reference_days)
-        reference_rule = "given"
-    else:
-        ipt = feats["mean_interpurchase_days"].astype(float).dropna()
-        if len(ipt):
-            reference = float(ipt.median())
-            reference_rule = "median mean_interpurchase_days of repeat buyers"
-        else:
-            reference = _DEFAULT_RECENCY_REFERENCE_DAYS
-            reference_rule = "default (no repeat buyers)"
     sorted_centroids = centroids.iloc[order].reset_index(drop=True)
-    labels = _labels_for(sorted_centroids, reference)
+    label_columns = [column for _, column, _ in LABEL_DIMENSIONS]
+    population = feats[label_columns].astype(float)
+    medians = (
+        population.groupby(raw_labels).median().reindex(range(chosen)).iloc[order]
+    )
+    labels, label_positions = _labels_for(medians, population)
     label_of_segment = dict(zip(range(1, chosen + 1), labels))
 
     segment_id = segment_of_cluster[raw_labels]
@@ -392,8 +419,12 @@ def segment_customers(
         "log1p_columns": [c for c in model_columns if c in _LOG_COLUMNS],
         "clip_at_zero_columns": [c for c in model_columns if c in _CLIP_AT_ZERO],
         "survey_min_coverage": float(survey_min_coverage),
-        "recency_reference_days": reference,
-        "recency_reference_rule": reference_rule,
+        "label_rule": "mid-rank population position of the median member; "
+        "< 1/3 low, > 2/3 high",
+        "label_positions": {
+            str(label): {k: round(float(v), 6) for k, v in row.items()}
+            for label, row in zip(labels, label_positions.to_dict("records"))
+        },
         "inertia": float(km.inertia_),
         **decisions,
     }

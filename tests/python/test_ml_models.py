@@ -220,7 +220,20 @@ def test_demo_evaluates_every_candidate_and_baseline_on_the_same_holdout(demo):
         "select model_name, metric, value from marts.model_evaluations "
         "where evaluated_on = 'holdout'"
     ).pivot(index="model_name", columns="metric", values="value")
-    pdt.assert_frame_equal(table, _evaluations(demo), check_names=False)
+    # the recency baseline's holdout AUC, recomputed here from the published
+    # training features (label and days since the last purchase at the cutoff)
+    holdout = demo.frame(
+        "select churn_label, recency_days "
+        "from intermediate.int_customer_features_at_churn_dates "
+        "where feature_role = 'training' and is_holdout"
+    )
+    assert len(holdout) == table.loc["recency", "n_rows"]
+    assert table.loc["recency", "roc_auc"] == pytest.approx(
+        _auc(holdout["churn_label"], holdout["recency_days"]), abs=1e-9
+    )
+    assert table.loc["recency", "positive_rate"] == pytest.approx(
+        holdout["churn_label"].mean()
+    )
     _print_table("demo: holdout metrics (window cutoff -> as_of)", table)
     assert set(table.index) == set(CANDIDATES + BASELINES)
     assert table["n_rows"].nunique() == 1 and table["n_rows"].iloc[0] > 300
@@ -261,7 +274,19 @@ def test_demo_segments_use_the_k_with_the_best_silhouette(demo):
         ],
     )
     assert len(profiles) == k
-    assert profiles["silhouette"].unique().tolist() == [chosen["silhouette"]]
+    # sizes and centroids recomputed from the assignments and the features
+    members = demo.frame(
+        "select segments.segment_id, count(*) as customers, "
+        "avg(features.monetary) as monetary, avg(features.recency_days) as recency "
+        "from marts.customer_segments as segments "
+        "inner join intermediate.int_customer_features_at_churn_dates as features "
+        "    on features.customer_id = segments.customer_id "
+        "    and features.feature_role = 'scoring' "
+        "group by segments.segment_id order by segments.segment_id"
+    )
+    assert members["customers"].tolist() == profiles["customers"].tolist()
+    np.testing.assert_allclose(members["monetary"], profiles["centroid_monetary"])
+    np.testing.assert_allclose(members["recency"], profiles["centroid_recency_days"])
     assert (profiles["model_version"] == f"kmeans-k{k}-v1").all()
     # segment 1 has the highest mean net revenue
     assert profiles["centroid_monetary"].is_monotonic_decreasing
@@ -444,7 +469,10 @@ def test_models_that_cannot_be_fitted_are_reported_as_failed(tiny_build):
     ).set_index("model_name")
     assert runs.loc["kmeans", "status"] == "failed"
     assert "need more than" in runs.loc["kmeans", "message"]
-    if runs.loc["churn", "status"] == "failed":
-        assert tiny_build.query("select count(*) from marts.churn_scores")[0][0] == 0
-        assert runs.loc["churn", "message"].startswith("churn model not fitted")
+    # by hand: the cutoff is 2024-03-31 - 90 d = 2024-01-01; only C1 bought by
+    # then and C1 bought again on 2024-01-15: one training row, one class
+    assert runs.loc["churn", "status"] == "failed"
+    assert runs.loc["churn", "message"].startswith("churn model not fitted")
+    assert "single class" in runs.loc["churn", "message"]
+    assert tiny_build.query("select count(*) from marts.churn_scores")[0][0] == 0
     assert tiny_build.query("select count(*) from marts.customer_segments")[0][0] == 0

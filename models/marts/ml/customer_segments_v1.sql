@@ -1,10 +1,17 @@
-{#- Publishes int_customer_segments (the building block; docs on the model). -#}
+{#- Publishes int_customer_segments: one row per customer who bought on or before
+    as_of_date. Doc block customer_segmentation. -#}
 with customer_segments as (
     select * from {{ ref('int_customer_segments') }}
 ),
 
 final as (
-    select * from customer_segments
+    select
+        customer_id,
+        as_of_date,
+        segment_id,
+        segment_label,
+        distance_to_centroid
+    from customer_segments
 )
 
 select * from final
