@@ -73,7 +73,7 @@ def publish(build: str | os.PathLike[str], published: str | os.PathLike[str]) ->
 class Plugin(BasePlugin):
     """dbt-duckdb plugin: registers ``publish_warehouse`` on every connection."""
 
-    def configure_connection(self, conn) -> None:  # noqa: ANN001 (duckdb type)
+    def configure_connection(self, conn) -> None:
         conn.create_function(
             "publish_warehouse",
             publish,

@@ -28,7 +28,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-STAGE_ORDER = ["prospect", "new", "active", "growing", "at_risk", "churned", "reactivated"]
+STAGE_ORDER = [
+    "prospect",
+    "new",
+    "active",
+    "growing",
+    "at_risk",
+    "churned",
+    "reactivated",
+]
 STAGE_COLOURS = {
     "prospect": "#9e9e9e",
     "new": "#4dabf7",
@@ -150,7 +158,9 @@ def cohort_retention(connection) -> Result:
     if data.empty:
         return Result(empty_reason="No complete cohort month yet.")
     matrix = data.pivot_table(
-        index="cohort_month", columns="months_since_first_order", values="retention_rate"
+        index="cohort_month",
+        columns="months_since_first_order",
+        values="retention_rate",
     ).sort_index()
     figure = go.Figure(
         go.Heatmap(
@@ -193,10 +203,14 @@ def rfm_grid(connection) -> Result:
                    name="share of revenue"),
         ]
     )  # fmt: skip
-    top = data.assign(
-        revenue_share=data["revenue"] / data["revenue"].sum(),
-        customer_share=data["customers"] / data["customers"].sum(),
-    ).sort_values("revenue_share", ascending=False).iloc[0]
+    top = (
+        data.assign(
+            revenue_share=data["revenue"] / data["revenue"].sum(),
+            customer_share=data["customers"] / data["customers"].sum(),
+        )
+        .sort_values("revenue_share", ascending=False)
+        .iloc[0]
+    )
     reading = (
         f"'{top['rfm_segment']}' are {_pct(top['customer_share'])} of buyers and "
         f"bring {_pct(top['revenue_share'])} of revenue."
@@ -427,7 +441,9 @@ def satisfaction_over_time(connection) -> Result:
     figure = go.Figure(
         [
             go.Scatter(x=data["period_start"], y=data["nps"], name="NPS (-100..100)"),
-            go.Scatter(x=data["period_start"], y=data["csat"], name="CSAT (% satisfied)"),
+            go.Scatter(
+                x=data["period_start"], y=data["csat"], name="CSAT (% satisfied)"
+            ),
         ]
     )
     last = data.dropna(subset=["nps"]).iloc[-1] if data["nps"].notna().any() else None
@@ -450,7 +466,9 @@ def satisfaction_by_stage(connection) -> Result:
     )
     if data.empty:
         return Result(empty_reason="No survey answers in the input.")
-    data = data.set_index("stage").reindex([s for s in STAGE_ORDER if s in set(data["stage"])])
+    data = data.set_index("stage").reindex(
+        [s for s in STAGE_ORDER if s in set(data["stage"])]
+    )
     figure = go.Figure(
         [
             go.Bar(x=data.index, y=data["nps"], name="NPS"),
@@ -468,7 +486,9 @@ def satisfaction_by_stage(connection) -> Result:
 
 
 def segment_profiles(connection) -> Result:
-    data = _frame(connection, "select * from marts.segment_profiles order by segment_id")
+    data = _frame(
+        connection, "select * from marts.segment_profiles order by segment_id"
+    )
     if data.empty:
         return Result(empty_reason="The segmentation did not run (too few customers).")
     figure = go.Figure(
@@ -527,7 +547,9 @@ def actions(connection) -> Result:
         """,
     )
     if data.empty:
-        return Result(empty_reason="No action pays with the playbook's costs and rates.")
+        return Result(
+            empty_reason="No action pays with the playbook's costs and rates."
+        )
     figure = go.Figure(
         go.Bar(x=data["expected_net_value"], y=data["action"], orientation="h",
                text=data["customers"].map("{:,} customers".format))
@@ -575,11 +597,21 @@ CHARTS: list[Chart] = [
     Chart("clv_distribution", "Where the predicted value is", clv_distribution),
     Chart("clv_by_channel", "CLV by acquisition channel", clv_by_channel),
     Chart("ltv_cac_by_channel", "LTV:CAC by channel", ltv_cac_by_channel),
-    Chart("btyd_backtest", "Purchase forecast against what happened", btyd_calibration_holdout),
+    Chart(
+        "btyd_backtest",
+        "Purchase forecast against what happened",
+        btyd_calibration_holdout,
+    ),
     Chart("p_alive_matrix", "Probability a customer is still active", p_alive_matrix),
-    Chart("churn_models", "Churn model: calibration and against baselines", churn_models),
+    Chart(
+        "churn_models", "Churn model: calibration and against baselines", churn_models
+    ),
     Chart("satisfaction_over_time", "NPS and CSAT over time", satisfaction_over_time),
-    Chart("satisfaction_by_stage", "NPS and CSAT by lifecycle stage", satisfaction_by_stage),
+    Chart(
+        "satisfaction_by_stage",
+        "NPS and CSAT by lifecycle stage",
+        satisfaction_by_stage,
+    ),
     Chart("segment_profiles", "Behavioural segments", segment_profiles),
     Chart("value_at_risk", "Value at risk by lifecycle stage", value_at_risk_by_stage),
     Chart("actions", "Actions that pay", actions),

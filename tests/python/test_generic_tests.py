@@ -23,8 +23,11 @@ CASES = [
         "test_expression_is_true(model=T1, expression='b > a')",
         2,
     ),
-    ("expression_allowed_null", "test_expression_is_true(model=T1, "
-     "expression='b is null or b > a or a = 5')", 0),
+    (
+        "expression_allowed_null",
+        "test_expression_is_true(model=T1, expression='b is null or b > a or a = 5')",
+        0,
+    ),
     # sums_to per g: g=1 sums 0.4 + 0.6 = 1 (pass), g=2 all NULL (fail),
     # g=3 sums 0.5 (fail).
     ("sums_to", "test_sums_to(model=T2, column_name='v', group_by=['g'])", 2),

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import FIXTURES, PROJECT_ROOT, dbt_build
+
 from customer_lifecycle.publish import build_path, publish
 
 TINY = {"input_dir": str(FIXTURES / "tiny"), "max_rejected_share": 0.5}
@@ -46,7 +46,9 @@ def _digest(path: Path) -> str:
 
 
 def _as_of(connection: duckdb.DuckDBPyConnection) -> str:
-    return str(connection.sql("select max(as_of_date) from marts.customer_rfm").fetchone()[0])
+    return str(
+        connection.sql("select max(as_of_date) from marts.customer_rfm").fetchone()[0]
+    )
 
 
 def test_publish_replaces_the_file_and_a_reader_keeps_its_snapshot(tmp_path):
@@ -60,12 +62,16 @@ def test_publish_replaces_the_file_and_a_reader_keeps_its_snapshot(tmp_path):
     publish(new, published)  # the reader does not block it
     assert reader.sql("select v from t").fetchone() == (1,)  # its snapshot
     # Another process connecting now sees the new data at once.
+    script = (
+        "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True);"
+        " print(c.sql('select v from t').fetchone()[0])"
+    )
     other = subprocess.run(
-        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1],"
-         " read_only=True); print(c.sql('select v from t').fetchone()[0])",
-         str(published)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [sys.executable, "-c", script, str(published)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert other.stdout.strip() == "2"
     # In this process, DuckDB shares one instance per path: reconnect after
     # closing every connection.
@@ -98,12 +104,16 @@ def test_reader_open_gated_build_then_good_build(published_tiny):
     # The reader is another process (a BI tool, a notebook) holding the file.
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(published)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert _ask(reader) == "2024-03-31"
 
     # Gated: tiny has quarantined rows, a 0 % limit fails the rejected-share gate.
-    gated = dbt_build(workdir, {**TINY, "as_of_date": "2024-02-29", "max_rejected_share": 0})
+    gated = dbt_build(
+        workdir, {**TINY, "as_of_date": "2024-02-29", "max_rejected_share": 0}
+    )
     assert gated.returncode != 0
     assert "NOT PUBLISHED" in gated.output
     assert _digest(published) == before
@@ -178,7 +188,10 @@ def test_a_far_future_typo_stops_the_default_as_of(tmp_path):
     header = orders[0].split(",")
     typo = dict.fromkeys(header, "")
     typo.update(
-        order_id="O_TYPO", customer_id="C1", ordered_at="2099-06-01", amount="10",
+        order_id="O_TYPO",
+        customer_id="C1",
+        ordered_at="2099-06-01",
+        amount="10",
         is_refund="false",
     )
     (data / "orders.csv").write_text(
@@ -187,9 +200,13 @@ def test_a_far_future_typo_stops_the_default_as_of(tmp_path):
     result = dbt_build(tmp_path, {**TINY, "input_dir": str(data)})
     assert result.returncode != 0
     gate_lines = [line for line in result.output.splitlines() if "INPUT GATE" in line]
-    assert any("2099-06-01" in line and "as_of_max_gap_days" in line for line in gate_lines)
+    assert any(
+        "2099-06-01" in line and "as_of_max_gap_days" in line for line in gate_lines
+    )
     assert "NOT PUBLISHED" in result.output
     assert not (tmp_path / "warehouse.duckdb").exists()
     # With as_of_date set, the same order is just after the snapshot: it builds.
-    fixed = dbt_build(tmp_path, {**TINY, "input_dir": str(data), "as_of_date": "2024-03-31"})
+    fixed = dbt_build(
+        tmp_path, {**TINY, "input_dir": str(data), "as_of_date": "2024-03-31"}
+    )
     assert fixed.returncode == 0, fixed.output[-3000:]

@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import PROJECT_ROOT, dbt_build
+from conftest import dbt_build
 
 STAGES = {"prospect", "new", "active", "growing", "at_risk", "churned", "reactivated"}
 # A stage word in any spelling: "at_risk", "at risk", "at-risk".
@@ -71,8 +71,18 @@ def test_glossary_words_keep_one_meaning(tmp_path: Path) -> None:
 
 
 def test_stage_segment_and_label_names_are_disjoint(demo_build) -> None:
-    stages = {r[0] for r in demo_build.query("select stage from marts.customer_lifecycle_stages group by 1")}
-    rfm = {r[0] for r in demo_build.query("select rfm_segment from marts.customer_rfm group by 1")}
+    stages = {
+        r[0]
+        for r in demo_build.query(
+            "select stage from marts.customer_lifecycle_stages group by 1"
+        )
+    }
+    rfm = {
+        r[0]
+        for r in demo_build.query(
+            "select rfm_segment from marts.customer_rfm group by 1"
+        )
+    }
     labels = {
         r[0]
         for r in demo_build.query("select segment_label from marts.customer_segments group by 1")
