@@ -20,6 +20,7 @@ order_margins as (
     select
         orders.customer_id,
         orders.amount,
+        orders.is_refund,
         coalesce(orders.cost, orders.amount * (1 - margins.margin_rate)) as cost,
         floor({{ dbt.datediff('first_purchases.first_purchase_date',
             'orders.order_date', 'day') }} / {{ clv_period_days() }}) as period_index
@@ -34,6 +35,7 @@ final as (
     select
         customer_id,
         sum(amount) as revenue,
+        sum(case when is_refund then 0 else amount end) as purchase_revenue,
         {{ exact_sum('amount - cost') }} as margin,
         {#- (1 + d_period)^t = (1 + r_annual)^(t x period_days / 365.25) -#}
         {{ exact_sum("(amount - cost) / power(1 + " ~ var('annual_discount_rate')

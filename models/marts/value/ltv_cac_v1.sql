@@ -29,6 +29,7 @@ buyers as (
     select
         historical.customer_id,
         historical.revenue,
+        historical.purchase_revenue,
         historical.margin,
         customers.acquisition_cost,
         coalesce(customers.acquisition_channel, 'unknown') as acquisition_channel,
@@ -109,6 +110,7 @@ group_buyers as (
         group_value,
         count(*) as new_customers,
         sum(revenue) as revenue,
+        sum(purchase_revenue) as purchase_revenue,
         {{ exact_sum('margin') }} as margin,
         sum(acquisition_cost) as acquisition_cost,
         count(acquisition_cost) as customers_with_acquisition_cost
@@ -143,7 +145,11 @@ measured as (
         group_buyers.new_customers,
         coalesce(group_measures.live_customer_periods, 0) as live_customer_periods,
         coalesce(group_measures.churn_events, 0) as churn_events,
+        {#- Net ARPU: the live periods' purchase revenue, net of the group's
+            refunds (net / purchase revenue), so that ARPU and the margin rate
+            share one base: revenue net of refunds. -#}
         group_measures.live_revenue
+            * (group_buyers.revenue / nullif(group_buyers.purchase_revenue, 0))
             / nullif(group_measures.live_customer_periods, 0) as arpu,
         group_measures.churn_events
             / nullif(group_measures.live_customer_periods, 0) as churn_rate,
