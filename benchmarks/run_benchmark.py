@@ -162,9 +162,9 @@ def clv_path_nodes(target: Path) -> set[str]:
     manifest = json.loads((target / "manifest.json").read_text())
     parents = manifest["parent_map"]
     start = [
-        node
-        for node in parents
-        if node.startswith("model.") and node.split(".")[-1].startswith("customer_clv")
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["name"] == "customer_clv"
     ]
     seen: set[str] = set()
     stack = list(start)

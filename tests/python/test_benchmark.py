@@ -135,6 +135,8 @@ def test_tiny_benchmark_run(bench, tmp_path):
     assert result["clv_path_seconds"] == pytest.approx(clv_path, abs=0.01)
     # The CLV path holds the staging of orders and the CLV mart, not the surveys.
     path_nodes = bench.clv_path_nodes(out / "work" / "2000" / "target")
+    assert any(".customer_clv." in node for node in path_nodes)
+    assert any(node.endswith(".base_input__orders") for node in path_nodes)
     assert any("survey" in node for node in nodes)
     assert not any("survey" in node for node in path_nodes)
 
