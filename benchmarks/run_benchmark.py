@@ -82,7 +82,7 @@ def input_file(input_dir: Path, table: str) -> str:
 def floor_query(input_dir: Path) -> str:
     """One pass over orders and touchpoints, aggregated per customer.
 
-    Per customer: orders (non-refund order rows), revenue (Σ amount of all rows,
+    Rows without a customer_id are left out. Per customer: orders (non-refund order rows), revenue (Σ amount of all rows,
     refunds negative as stored), first and last order day, touchpoints (rows).
     """
     orders = input_file(input_dir, "orders")
@@ -96,11 +96,13 @@ def floor_query(input_dir: Path) -> str:
                 min(try_cast(ordered_at as date)) as first_order_date,
                 max(try_cast(ordered_at as date)) as last_order_date
             from '{orders}'
+            where customer_id is not null
             group by customer_id
         ),
         touchpoints as (
             select customer_id, count(*) as touchpoints
             from '{touchpoints}'
+            where customer_id is not null
             group by customer_id
         )
         select

@@ -31,7 +31,7 @@ def pandas_floor(input_dir) -> pd.DataFrame:
     """The floor's aggregation, independently in pandas."""
     orders = pd.read_parquet(input_dir / "orders.parquet")
     touchpoints = pd.read_parquet(input_dir / "touchpoints.parquet")
-    orders["day"] = pd.to_datetime(orders["ordered_at"], errors="coerce").dt.date
+    orders["day"] = pd.to_datetime(orders["ordered_at"], errors="coerce").dt.normalize()
     orders["kept"] = ~orders["is_refund"].fillna(False).astype(bool)
     per_customer = orders.groupby("customer_id").agg(
         orders=("kept", "sum"),
