@@ -82,7 +82,7 @@ def input_file(input_dir: Path, table: str) -> str:
 def floor_query(input_dir: Path) -> str:
     """One pass over orders and touchpoints, aggregated per customer.
 
-    Per customer: orders (non-refund order rows), revenue (Σ amount of all rows,
+    Rows without a customer_id are left out. Per customer: orders (non-refund order rows), revenue (Σ amount of all rows,
     refunds negative as stored), first and last order day, touchpoints (rows).
     """
     orders = input_file(input_dir, "orders")
@@ -96,11 +96,13 @@ def floor_query(input_dir: Path) -> str:
                 min(try_cast(ordered_at as date)) as first_order_date,
                 max(try_cast(ordered_at as date)) as last_order_date
             from '{orders}'
+            where customer_id is not null
             group by customer_id
         ),
         touchpoints as (
             select customer_id, count(*) as touchpoints
             from '{touchpoints}'
+            where customer_id is not null
             group by customer_id
         )
         select
@@ -162,9 +164,9 @@ def clv_path_nodes(target: Path) -> set[str]:
     manifest = json.loads((target / "manifest.json").read_text())
     parents = manifest["parent_map"]
     start = [
-        node
-        for node in parents
-        if node.startswith("model.") and node.split(".")[-1].startswith("customer_clv")
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["name"] == "customer_clv"
     ]
     seen: set[str] = set()
     stack = list(start)

@@ -31,7 +31,7 @@ def pandas_floor(input_dir) -> pd.DataFrame:
     """The floor's aggregation, independently in pandas."""
     orders = pd.read_parquet(input_dir / "orders.parquet")
     touchpoints = pd.read_parquet(input_dir / "touchpoints.parquet")
-    orders["day"] = pd.to_datetime(orders["ordered_at"], errors="coerce").dt.date
+    orders["day"] = pd.to_datetime(orders["ordered_at"], errors="coerce").dt.normalize()
     orders["kept"] = ~orders["is_refund"].fillna(False).astype(bool)
     per_customer = orders.groupby("customer_id").agg(
         orders=("kept", "sum"),
@@ -135,6 +135,8 @@ def test_tiny_benchmark_run(bench, tmp_path):
     assert result["clv_path_seconds"] == pytest.approx(clv_path, abs=0.01)
     # The CLV path holds the staging of orders and the CLV mart, not the surveys.
     path_nodes = bench.clv_path_nodes(out / "work" / "2000" / "target")
+    assert any(".customer_clv." in node for node in path_nodes)
+    assert any(node.endswith(".base_input__orders") for node in path_nodes)
     assert any("survey" in node for node in nodes)
     assert not any("survey" in node for node in path_nodes)
 
