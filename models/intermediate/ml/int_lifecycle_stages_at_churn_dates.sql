@@ -6,7 +6,8 @@
     period at training and at scoring time (the period cut at as_of_date is
     provisional). period_end_exclusive = last day + 1, the package's convention. -#}
 with stages as (
-    select * from {{ ref('customer_lifecycle_stages') }}  -- TODO(merge): int_customer_lifecycle_stages
+    -- TODO(merge): int_customer_lifecycle_stages
+    select * from {{ ref('customer_lifecycle_stages') }}
 ),
 
 ml_run_context as (
