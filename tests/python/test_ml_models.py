@@ -270,7 +270,7 @@ def test_demo_segments_use_the_k_with_the_best_silhouette(demo):
         "demo: segment profiles",
         profiles[
             ["segment_id", "segment_label", "customers", "share", "segment_silhouette",
-             "centroid_recency_days", "centroid_frequency", "centroid_monetary"]
+             "centroid_recency_days", "centroid_purchase_days", "centroid_revenue"]
         ],
     )
     assert len(profiles) == k
@@ -285,11 +285,11 @@ def test_demo_segments_use_the_k_with_the_best_silhouette(demo):
         "group by segments.segment_id order by segments.segment_id"
     )
     assert members["customers"].tolist() == profiles["customers"].tolist()
-    np.testing.assert_allclose(members["monetary"], profiles["centroid_monetary"])
+    np.testing.assert_allclose(members["monetary"], profiles["centroid_revenue"])
     np.testing.assert_allclose(members["recency"], profiles["centroid_recency_days"])
     assert (profiles["model_version"] == f"kmeans-k{k}-v1").all()
     # segment 1 has the highest mean net revenue
-    assert profiles["centroid_monetary"].is_monotonic_decreasing
+    assert profiles["centroid_revenue"].is_monotonic_decreasing
 
 
 def test_demo_churn_scores_against_simulator_truth(demo):

@@ -85,7 +85,9 @@ def _three_customers() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     surveys = pd.DataFrame(
         columns=["response_id", "customer_id", "responded_at", "survey_type", "score"]
     )
-    stages = pd.DataFrame(columns=["customer_id", "period_start", "period_end", "stage"])
+    stages = pd.DataFrame(
+        columns=["customer_id", "period_start", "period_end", "stage"]
+    )
     return orders, surveys, stages
 
 

@@ -1,0 +1,32 @@
+{#- One row per KMeans segment: size, share, silhouettes and the centroid in
+    original units. v2: centroid_frequency -> centroid_purchase_days,
+    centroid_monetary -> centroid_revenue (issue 12 vocabulary). -#}
+with segments as (
+    select * from {{ ref('int_customer_segments_fitted') }}
+),
+
+final as (
+    select
+        cast(segment_id as integer) as segment_id,
+        cast(segment_label as varchar) as segment_label,
+        as_of_date,
+        cast(model_version as varchar) as model_version,
+        cast(customers as integer) as customers,
+        cast(share as double) as share,
+        cast(silhouette as double) as silhouette,
+        cast(segment_silhouette as double) as segment_silhouette,
+        cast(centroid_recency_days as double) as centroid_recency_days,
+        cast(centroid_frequency as double) as centroid_purchase_days,
+        cast(centroid_monetary as double) as centroid_revenue,
+        cast(centroid_tenure_days as double) as centroid_tenure_days,
+        cast(centroid_avg_order_value as double) as centroid_avg_order_value,
+        cast(centroid_mean_interpurchase_days as double)
+            as centroid_mean_interpurchase_days,
+        cast(centroid_latest_nps as double) as centroid_latest_nps,
+        cast(centroid_latest_csat as double) as centroid_latest_csat
+    from segments
+    where record_type = 'profile'
+)
+
+select * from final
+order by segment_id
