@@ -65,9 +65,11 @@ def summarise_rolling_origin(evaluations: pd.DataFrame) -> pd.DataFrame:
     grouped = evaluations.groupby(["model_name", "metric"])["value"]
     summary = grouped.agg(
         mean="mean",
-        sd=lambda v: float(np.std(v.to_numpy(dtype=float), ddof=1))
-        if len(v) > 1
-        else float("nan"),
+        sd=lambda v: (
+            float(np.std(v.to_numpy(dtype=float), ddof=1))
+            if len(v) > 1
+            else float("nan")
+        ),
         min="min",
         max="max",
         origins="count",

@@ -366,9 +366,7 @@ def segment_customers(
     sorted_centroids = centroids.iloc[order].reset_index(drop=True)
     label_columns = [column for _, column, _ in LABEL_DIMENSIONS]
     population = feats[label_columns].astype(float)
-    medians = (
-        population.groupby(raw_labels).median().reindex(range(chosen)).iloc[order]
-    )
+    medians = population.groupby(raw_labels).median().reindex(range(chosen)).iloc[order]
     labels, label_positions = _labels_for(medians, population)
     label_of_segment = dict(zip(range(1, chosen + 1), labels))
 

@@ -50,6 +50,7 @@ def _clean(tables):
 @pytest.fixture(scope="module")
 def sim():
     from customer_lifecycle.simulate import simulate
+
     return _clean(simulate(3000, seed=42))
 
 
@@ -393,6 +394,7 @@ def test_deterministic_blind_to_future_and_row_order(sim, result):
 
 def test_bgnbd_failure_is_recorded_and_skipped_and_row_cap(monkeypatch):
     from customer_lifecycle.simulate import simulate
+
     orders, _, _ = _clean(simulate(1200, seed=3))
 
     def _fail(*args, **kwargs):

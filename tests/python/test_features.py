@@ -181,6 +181,7 @@ def test_no_customer_before_cutoff_gives_empty_frame():
 # --------------------------------------------------------------------------- #
 def _simulated(n_customers: int = 1500, seed: int = 11):
     from customer_lifecycle.simulate import simulate
+
     tables = simulate(n_customers, seed=seed)
     o = tables["orders"].copy()
     o = o[o["customer_id"].notna()]

@@ -269,8 +269,16 @@ def test_demo_segments_use_the_k_with_the_best_silhouette(demo):
     _print_table(
         "demo: segment profiles",
         profiles[
-            ["segment_id", "segment_label", "customers", "share", "segment_silhouette",
-             "centroid_recency_days", "centroid_purchase_days", "centroid_revenue"]
+            [
+                "segment_id",
+                "segment_label",
+                "customers",
+                "share",
+                "segment_silhouette",
+                "centroid_recency_days",
+                "centroid_purchase_days",
+                "centroid_revenue",
+            ]
         ],
     )
     assert len(profiles) == k
@@ -426,9 +434,11 @@ def test_cdnow_forward_auc_against_the_real_next_90_days(cdnow_build):
         "where table_schema = 'marts' and table_name = 'customer_clv'"
     )[0][0]
     if clv:
-        p_alive = cdnow_build.frame(
-            "select customer_id, p_alive from marts.customer_clv"
-        ).set_index("customer_id")["p_alive"].reindex(scores["customer_id"])
+        p_alive = (
+            cdnow_build.frame("select customer_id, p_alive from marts.customer_clv")
+            .set_index("customer_id")["p_alive"]
+            .reindex(scores["customer_id"])
+        )
         auc["1 - p_alive (marts.customer_clv)"] = _auc(churned, 1 - p_alive)
     staged = cdnow_build.frame(
         "select customer_id, ordered_at, amount, is_refund "

@@ -94,8 +94,15 @@ def _three_customers() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 def test_point_in_time_features_by_hand():
     orders, surveys, stages = _three_customers()
     frame = point_in_time_features(
-        orders, surveys, stages, pd.Timestamp("2024-04-30"),
-        pd.Timestamp("2024-01-31"), 90, "week", 0.3, 42,
+        orders,
+        surveys,
+        stages,
+        pd.Timestamp("2024-04-30"),
+        pd.Timestamp("2024-01-31"),
+        90,
+        "week",
+        0.3,
+        42,
     )
     training = frame[frame["feature_role"] == "training"].set_index("customer_id")
     scoring = frame[frame["feature_role"] == "scoring"].set_index("customer_id")

@@ -235,8 +235,17 @@ def test_a_segment_of_mostly_one_time_buyers_is_not_frequent():
 
 def test_labels_use_no_lifecycle_stage_word(result):
     stage_words = {
-        "prospect", "new", "active", "growing", "at_risk", "at risk", "churned",
-        "reactivated", "lost", "lapsing", "dormant",
+        "prospect",
+        "new",
+        "active",
+        "growing",
+        "at_risk",
+        "at risk",
+        "churned",
+        "reactivated",
+        "lost",
+        "lapsing",
+        "dormant",
     }
     words = {
         w
