@@ -125,7 +125,7 @@ def test_tiny_benchmark_run(bench, tmp_path):
     )
     assert result["peak_rss_gib"] > 0
     nodes = {n["node"]: n for n in result["nodes"]}
-    assert all(n["status"] in ("success", "pass") for n in nodes.values())
+    assert all(n["status"] in ("success", "pass", "no-op") for n in nodes.values())
     assert any(node.startswith("model.") and "customer_clv" in node for node in nodes)
     clv_path = sum(
         n["seconds"]
