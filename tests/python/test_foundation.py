@@ -157,7 +157,10 @@ def test_build_fails_past_rejected_share(tmp_path):
     # 7 of 18 order rows are bad (39%): the default limit of 5% stops the build.
     result = dbt_build(tmp_path / "build", {"input_dir": str(FIXTURES / "tiny")})
     assert result.returncode != 0
-    assert "rejected_share_within_limit" in result.output
+    gate = [
+        line for line in result.output.splitlines() if "INPUT GATE: orders:" in line
+    ]
+    assert gate and "limit 5.0%" in gate[0] and "audit.rejected_rows" in gate[0]
 
 
 def _clean_demo_orders() -> pd.DataFrame:
