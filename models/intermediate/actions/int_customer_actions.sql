@@ -12,7 +12,7 @@ playbook as (
 new_customer_value as (
     {#- What converting a prospect is worth: the mean predicted CLV of the
         customers who are in the stage `new` now. -#}
-    select avg(predicted_clv) as value_of_a_new_customer
+    select {{ exact_avg('predicted_clv') }} as value_of_a_new_customer
     from customers
     where lifecycle_stage = 'new'
 ),

@@ -17,16 +17,16 @@ grouped as (
         min(strategy) as strategy,
         min(action) as action,
         count(*) as customers,
-        sum(coalesce(predicted_clv, 0)) as expected_value,
-        sum(coalesce(value_at_risk, 0)) as value_at_risk,
+        {{ exact_sum('coalesce(predicted_clv, 0)') }} as expected_value,
+        {{ exact_sum('coalesce(value_at_risk, 0)') }} as value_at_risk,
         count(*) filter (where is_worth_acting) as targeted_customers,
         {#- W_i = contacts_per_customer when the action pays for customer i,
             else 0; C_i = cost_per_contact. -#}
-        sum(
-            case when is_worth_acting then contacts_per_customer else 0 end
-            * cost_per_contact
-        ) as strategy_cost,
-        sum(case when is_worth_acting then expected_net_value else 0 end)
+        {#- Sums of doubles through exact_sum: byte-identical across builds. -#}
+        {{ exact_sum(
+            '(case when is_worth_acting then contacts_per_customer else 0 end)'
+            ~ ' * cost_per_contact') }} as strategy_cost,
+        {{ exact_sum('case when is_worth_acting then expected_net_value else 0 end') }}
             as expected_net_value
     from actions
     group by lifecycle_stage, rfm_segment
@@ -43,7 +43,9 @@ final as (
         cast(grouped.expected_value as double) as expected_value,
         cast(
             grouped.expected_value
-            / nullif(sum(grouped.expected_value) over (), 0) as double
+            / nullif(
+                sum(cast(grouped.expected_value as decimal(38, 12))) over (), 0
+            ) as double
         ) as value_share,
         cast(grouped.value_at_risk as double) as value_at_risk,
         cast(grouped.targeted_customers as integer) as targeted_customers,
