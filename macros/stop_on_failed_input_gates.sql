@@ -1,0 +1,16 @@
+{#-
+    Post-hook of audit.input_gates: stop the build with one line per failed gate
+    (source, figure, limit, where to look). The published file is not replaced.
+-#}
+{% macro stop_on_failed_input_gates(relation) %}
+    {%- if execute -%}
+        {%- set failed = run_query(
+            'select message from ' ~ relation ~ ' where not is_passed'
+            ~ ' order by gate_name, source_name') -%}
+        {%- if failed.rows | length > 0 -%}
+            {{ exceptions.raise_compiler_error(
+                'INPUT GATE: ' ~ (failed.columns[0].values() | join('\nINPUT GATE: '))) }}
+        {%- endif -%}
+    {%- endif -%}
+    select 1 as gates_checked
+{% endmacro %}
