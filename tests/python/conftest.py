@@ -1,12 +1,21 @@
-"""Shared fixtures: build the warehouse with dbt into a temporary DuckDB file."""
+"""Shared fixtures: build the warehouse with dbt into a temporary DuckDB file.
+
+pytest runs in parallel (pytest-xdist, ``-n auto --dist loadfile`` in
+pyproject.toml: every test of a file on one worker). A warehouse that several
+files use (tiny, demo, CDNOW...) is built once per pytest run, whichever worker
+asks first, under a file lock; the other workers wait for it and read the same
+file (``shared_build``).
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -84,16 +93,48 @@ def dbt_build(
     )
 
 
+def shared_build(
+    tmp_path_factory, name: str, build: Callable[[Path], BuildResult]
+) -> BuildResult:
+    """``build(workdir)`` once per pytest run, shared by every xdist worker.
+
+    The first worker to ask builds under an exclusive lock and records the
+    result beside the build; the others wait on the lock and read the record.
+    A failed build is recorded too, so every test that needs it fails with
+    the same output instead of building again.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the base directory all workers share
+    workdir = root / f"shared-{name}"
+    record = root / f"shared-{name}.json"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if record.exists():
+            saved = json.loads(record.read_text())
+            return BuildResult(
+                saved["returncode"], saved["output"], Path(saved["database"])
+            )
+        result = build(workdir)
+        saved = {**asdict(result), "database": str(result.database)}
+        record.write_text(json.dumps(saved))
+        return result
+
+
 @pytest.fixture(scope="session")
 def tiny_build(tmp_path_factory) -> BuildResult:
     """The hand-made dataset of tests/fixtures/tiny, as of 2024-03-31."""
-    result = dbt_build(
-        tmp_path_factory.mktemp("tiny"),
-        {
-            "input_dir": str(FIXTURES / "tiny"),
-            "as_of_date": "2024-03-31",
-            "max_rejected_share": 0.5,
-        },
+    result = shared_build(
+        tmp_path_factory,
+        "tiny",
+        lambda workdir: dbt_build(
+            workdir,
+            {
+                "input_dir": str(FIXTURES / "tiny"),
+                "as_of_date": "2024-03-31",
+                "max_rejected_share": 0.5,
+            },
+        ),
     )
     assert result.returncode == 0, result.output[-4000:]
     return result
@@ -108,12 +149,15 @@ def cdnow_build(tmp_path_factory) -> BuildResult:
     from customer_lifecycle.cdnow import convert
 
     assert CDNOW_SOURCE.exists(), f"CDNOW not found at {CDNOW_SOURCE} (../shared)"
-    workdir = tmp_path_factory.mktemp("cdnow")
-    convert(CDNOW_SOURCE, workdir / "input")
-    result = dbt_build(
-        workdir,
-        {"input_dir": str(workdir / "input"), "as_of_date": "1997-09-30"},
-    )
+
+    def build(workdir: Path) -> BuildResult:
+        convert(CDNOW_SOURCE, workdir / "input")
+        return dbt_build(
+            workdir,
+            {"input_dir": str(workdir / "input"), "as_of_date": "1997-09-30"},
+        )
+
+    result = shared_build(tmp_path_factory, "cdnow", build)
     assert result.returncode == 0, result.output[-4000:]
     return result
 
@@ -121,6 +165,6 @@ def cdnow_build(tmp_path_factory) -> BuildResult:
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory) -> BuildResult:
     """The committed demo data (data/demo), default vars: what `dbt build` does."""
-    result = dbt_build(tmp_path_factory.mktemp("demo"))
+    result = shared_build(tmp_path_factory, "demo", dbt_build)
     assert result.returncode == 0, result.output[-4000:]
     return result

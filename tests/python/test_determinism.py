@@ -13,7 +13,7 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 from conftest import BuildResult
-from test_ml_models import shared_builds
+from test_ml_models import ml_build
 
 SCHEMAS = ("marts", "audit", "intermediate")
 #: Run-log tables: fit durations are run metadata and differ between builds.
@@ -28,11 +28,9 @@ RUN_LOG_COLUMNS = {"fit_seconds"}
 
 
 @pytest.fixture(scope="module")
-def two_demo_builds(tmp_path_factory, request) -> tuple[BuildResult, BuildResult]:
-    """conftest's demo_build and a second, background build of the same."""
-    builds = shared_builds(tmp_path_factory, request.session)  # starts the repeat
-    first = request.getfixturevalue("demo_build")
-    return first, builds.get("demo_repeat")
+def two_demo_builds(tmp_path_factory, demo_build) -> tuple[BuildResult, BuildResult]:
+    """conftest's demo_build and a second build of the same."""
+    return demo_build, ml_build(tmp_path_factory, "demo_repeat")
 
 
 def _relations(build: BuildResult) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ Builds used (session-scoped, shared with the other test modules):
 * ``demo_build`` (conftest): the committed demo data with the default vars;
 * ``cdnow_build`` (conftest): CDNOW as of 1997-09-30, whose later orders are a
   real future that the warehouse never reads;
-* ``demo_at_cutoff`` (here, built in the background while other tests run): the
+* ``demo_at_cutoff`` (here, built once per run, like conftest's builds): the
   demo input files truncated at the churn cutoff of the demo build
   (as_of_date - churn_window_days), built as of that cutoff: data that never saw
   the future, for the no-leakage test.
@@ -19,15 +19,13 @@ not that the model beats the baselines.
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
 import pytest
-from conftest import CDNOW_SOURCE, PROJECT_ROOT, BuildResult, dbt_build
+from conftest import CDNOW_SOURCE, PROJECT_ROOT, BuildResult, dbt_build, shared_build
 from sklearn.metrics import roc_auc_score
 
 from customer_lifecycle import cdnow, churn
@@ -99,73 +97,35 @@ def _build_spec(name: str, root: Path) -> tuple[dict | None, str | None]:
     raise KeyError(name)
 
 
-#: Background builds each test module needs, started as soon as one of the
-#: modules asks, so that they overlap with each other and with other tests.
-BUILDS_BY_MODULE = {
-    "test_determinism": ["demo_repeat"],
-    "test_ml_models": ["demo_at_cutoff"],
-}
+def _build(name: str, workdir: Path) -> BuildResult:
+    variables, select = _build_spec(name, workdir)
+    if select is None:
+        return dbt_build(workdir, variables)
+    # Part of the project only: seeds, then the selected models without their
+    # data tests (tests that join other marts would find them missing); the
+    # full demo builds run every test.
+    seeded = dbt_build(workdir, variables, command="seed")
+    if seeded.returncode != 0:
+        return seeded
+    return dbt_build(workdir, variables, command="run", select=select)
 
 
-class SharedBuilds:
-    """Background warehouse builds of the ML test modules, two at a time."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._pool = ThreadPoolExecutor(max_workers=2)
-        self._futures: dict[str, Future] = {}
-        self._lock = threading.Lock()
-
-    def start(self, names) -> None:
-        with self._lock:
-            for name in names:
-                if name not in self._futures:
-                    self._futures[name] = self._pool.submit(self._build, name)
-
-    def _build(self, name: str) -> BuildResult:
-        variables, select = _build_spec(name, self.root)
-        if select is None:
-            return dbt_build(self.root / name, variables)
-        # Part of the project only: seeds, then the selected models without
-        # their data tests (tests that join other marts would find them
-        # missing); the full demo builds run every test.
-        seeded = dbt_build(self.root / name, variables, command="seed")
-        if seeded.returncode != 0:
-            return seeded
-        return dbt_build(self.root / name, variables, command="run", select=select)
-
-    def get(self, name: str) -> BuildResult:
-        self.start([name])
-        result = self._futures[name].result()
-        assert result.returncode == 0, f"dbt {name} failed:\n{result.output[-4000:]}"
-        return result
-
-
-_SHARED: SharedBuilds | None = None
-
-
-def shared_builds(tmp_path_factory, session) -> SharedBuilds:
-    """The session's SharedBuilds; starts every build the selected tests need."""
-    global _SHARED
-    if _SHARED is None:
-        _SHARED = SharedBuilds(tmp_path_factory.mktemp("ml_builds"))
-    selected = {item.path.stem for item in session.items}
-    for module, names in BUILDS_BY_MODULE.items():
-        if module in selected:
-            _SHARED.start(names)
-    return _SHARED
+def ml_build(tmp_path_factory, name: str) -> BuildResult:
+    """A build of ``_build_spec`` (also used by test_determinism.py), once per
+    pytest run whichever xdist worker asks first (conftest.shared_build)."""
+    result = shared_build(tmp_path_factory, name, lambda w: _build(name, w))
+    assert result.returncode == 0, f"dbt {name} failed:\n{result.output[-4000:]}"
+    return result
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory, request) -> BuildResult:
-    """conftest's demo_build, requested after the background builds started."""
-    shared_builds(tmp_path_factory, request.session)
-    return request.getfixturevalue("demo_build")
+def demo(demo_build) -> BuildResult:
+    return demo_build
 
 
 @pytest.fixture(scope="session")
-def demo_at_cutoff(tmp_path_factory, request) -> BuildResult:
-    return shared_builds(tmp_path_factory, request.session).get("demo_at_cutoff")
+def demo_at_cutoff(tmp_path_factory) -> BuildResult:
+    return ml_build(tmp_path_factory, "demo_at_cutoff")
 
 
 # --------------------------------------------------------------------------- #
