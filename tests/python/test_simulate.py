@@ -450,5 +450,5 @@ def test_tiny_runs_do_not_crash() -> None:
         tables = sim.simulate(n, seed=3)
         assert len(tables["customers"]) == n
         assert len(tables["customer_truth"]) == n
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n_customers must be at least 1"):
         sim.simulate(0)
