@@ -140,9 +140,11 @@ def _latest_score(
 def _stage_at_cutoff(
     stages: pd.DataFrame, end: pd.Timestamp, customer_index: pd.Index
 ) -> np.ndarray:
-    """Stage of the latest complete period (``period_end <= end``), per customer."""
+    """Stage of the latest complete period (``period_end_exclusive <= end``)."""
     out = np.full(len(customer_index), UNKNOWN_STAGE, dtype=object)
-    pe = np.asarray(pd.to_datetime(stages["period_end"]), dtype="datetime64[ns]")
+    pe = np.asarray(
+        pd.to_datetime(stages["period_end_exclusive"]), dtype="datetime64[ns]"
+    )
     mask = (
         ~np.isnat(pe)
         & (pe <= np.datetime64(end.to_datetime64(), "ns"))
@@ -209,14 +211,15 @@ def build_customer_features(
     cutoff
         The "as of" calendar date.  Only rows with
         ``ordered_at < cutoff + 1 day`` are used (likewise ``responded_at`` for
-        surveys and ``period_end <= cutoff + 1 day`` for stages).
+        surveys and ``period_end_exclusive <= cutoff + 1 day`` for stages).
     surveys
         Optional survey responses: ``customer_id``, ``responded_at``,
         ``survey_type`` ('nps' | 'csat'), ``score`` (and optionally
         ``response_id``, used only to break timestamp ties).
     stages
         Optional lifecycle stage periods: ``customer_id``, ``period_start``,
-        ``period_end`` (exclusive), ``stage``.
+        ``period_end_exclusive`` (the day after the period's last day, the
+        ``period_end`` of the SQL models + 1), ``stage``.
 
     Returns
     -------
@@ -250,8 +253,8 @@ def build_customer_features(
           response of that type at or before the cutoff (ties on timestamp
           broken by ``response_id`` then score); NaN if none or no surveys.
         - ``stage_at_cutoff`` (str): stage of the latest *complete* stage
-          period, i.e. the one with the greatest ``period_end`` among those
-          with ``period_end <= cutoff + 1 day``; ``'unknown'`` if there is
+          period, i.e. the one with the greatest ``period_end_exclusive``
+          among those with ``period_end_exclusive <= cutoff + 1 day``; ``'unknown'`` if there is
           none or ``stages`` is None.
     """
     cutoff_date = to_cutoff_date(cutoff)

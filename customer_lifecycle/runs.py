@@ -298,7 +298,7 @@ def canonical_inputs(orders, surveys, stages):
     """The churn inputs as frames in a canonical order, from DuckDB relations.
 
     orders: int_orders_as_of; surveys: int_survey_responses_as_of; stages:
-    int_lifecycle_stages_at_churn_dates (period_end made exclusive, as
+    int_lifecycle_stages_at_churn_dates (with ``period_end_exclusive``, as
     :func:`build_customer_features` expects). The dbt Python models pass the
     relations (their ``dbt.ref`` calls must stay in the model for dbt's graph).
     """
@@ -307,9 +307,7 @@ def canonical_inputs(orders, surveys, stages):
         .order("customer_id, ordered_at, order_id")
         .df(),
         surveys.order("customer_id, response_id").df(),
-        stages.project(
-            "customer_id, period_start, period_end_exclusive as period_end, stage"
-        )
+        stages.project("customer_id, period_start, period_end_exclusive, stage")
         .distinct()
         .order("customer_id, period_start")
         .df(),

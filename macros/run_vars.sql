@@ -39,17 +39,3 @@
 {% macro clv_period_days() %}
     {{ return(unit_days(var('clv_period'), 'clv_period')) }}
 {% endmacro %}
-
-
-{#- Sum of a double expression, exact and so independent of the order in which
-    threads add rows up: each value is rounded to 12 decimals, summed as a
-    decimal, and returned as a double. Same input, same bytes. -#}
-{% macro exact_sum(expression) -%}
-    cast(sum(cast({{ expression }} as decimal(38, 12))) as double)
-{%- endmacro %}
-
-
-{#- Mean of a double expression, exact (see exact_sum). -#}
-{% macro exact_avg(expression) -%}
-    cast(avg(cast({{ expression }} as decimal(38, 12))) as double)
-{%- endmacro %}

@@ -2,7 +2,7 @@
 
 Thin dbt Python model: counts the customers per stage in the last period (in
 DuckDB, not in pandas), loads the pooled matrix and calls
-``customer_lifecycle.markov.stage_forecast``.
+``customer_lifecycle.markov.stage_forecast``. Vars come from int_run_context.
 """
 
 import pandas as pd
@@ -11,7 +11,8 @@ from customer_lifecycle.markov import stage_forecast, stages_in_precedence_order
 
 
 def model(dbt, session):
-    periods = int(dbt.config.get("lifecycle_forecast_periods"))
+    context = dbt.ref("int_run_context").df().iloc[0]
+    periods = int(context["lifecycle_forecast_periods"])
     matrix = dbt.ref("int_lifecycle_transition_matrix").df()
     states = stages_in_precedence_order(matrix)
     mix = (

@@ -407,7 +407,7 @@ def test_bgnbd_failure_is_recorded_and_skipped_and_row_cap(monkeypatch):
         {
             "customer_id": np.repeat(ids, len(quarters) - 1),
             "period_start": np.tile(quarters[:-1], len(ids)),
-            "period_end": np.tile(quarters[1:], len(ids)),
+            "period_end_exclusive": np.tile(quarters[1:], len(ids)),
         }
     )
     names = np.array(["new", "active", "at_risk"])

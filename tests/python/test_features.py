@@ -78,10 +78,10 @@ def _stages() -> pd.DataFrame:
         ("C", "2024-03-01", "2024-04-15", "new"),  # not complete -> unknown
     ]
     df = pd.DataFrame(
-        rows, columns=["customer_id", "period_start", "period_end", "stage"]
+        rows, columns=["customer_id", "period_start", "period_end_exclusive", "stage"]
     )
     df["period_start"] = pd.to_datetime(df["period_start"])
-    df["period_end"] = pd.to_datetime(df["period_end"])
+    df["period_end_exclusive"] = pd.to_datetime(df["period_end_exclusive"])
     return df
 
 
@@ -210,7 +210,7 @@ def _simulated(n_customers: int = 1500, seed: int = 11):
         {
             "customer_id": np.repeat(ids, len(months) - 1),
             "period_start": np.tile(months[:-1], len(ids)),
-            "period_end": np.tile(months[1:], len(ids)),
+            "period_end_exclusive": np.tile(months[1:], len(ids)),
         }
     )
     st["stage"] = stage_names[rng.integers(0, len(stage_names), len(st))]
@@ -229,7 +229,7 @@ def test_no_leakage_full_vs_truncated(cutoff):
         orders[orders["ordered_at"] < end],
         cutoff,
         surveys=surveys[surveys["responded_at"] < end],
-        stages=stages[stages["period_end"] <= end],
+        stages=stages[stages["period_end_exclusive"] <= end],
     )
     pdt.assert_frame_equal(full, truncated, check_exact=True)
     assert len(full) > 300

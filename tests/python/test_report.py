@@ -3,6 +3,8 @@
 - In a real browser (Debian's headless Chromium): every chart that has data
   renders, with no script error; a chart without data says why.
 - Readings computed from a tiny warehouse built here by hand.
+- The dbt exposure customer_lifecycle_report declares every table the report
+  queries (and no other), read from the queries the report really runs.
 """
 
 from __future__ import annotations
@@ -41,6 +43,42 @@ def _status(dom: str) -> dict[str, str]:
     match = re.search(r"<p id=\"render-status\"([^>]*)>", dom)
     assert match, "the page script did not run"
     return dict(re.findall(r'data-(\w+)="([^"]*)"', match.group(1)))
+
+
+class _RecordingConnection:
+    """A read-only DuckDB connection that records the SQL the report runs."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+        self.queries: list[str] = []
+
+    def sql(self, query: str):
+        self.queries.append(query)
+        return self.connection.sql(query)
+
+
+def test_exposure_declares_every_table_the_report_queries(demo_build) -> None:
+    with demo_build.connect() as connection:
+        recording = _RecordingConnection(connection)
+        report.render(recording)
+    queried = {
+        # "marts.customer_clv AS clv" -> "customer_clv"
+        name.split(" ")[0].split(".")[-1]
+        for query in recording.queries
+        for name in duckdb.get_table_names(query, qualified=True)
+    }
+    assert {"customer_360", "rejected_rows"} <= queried, queried
+    manifest = json.loads(
+        (demo_build.database.parent / "target" / "manifest.json").read_text()
+    )
+    exposure = manifest["exposures"][
+        "exposure.customer_lifecycle.customer_lifecycle_report"
+    ]
+    declared = {
+        manifest["nodes"][node]["name"] for node in exposure["depends_on"]["nodes"]
+    }
+    assert queried - declared == set(), "queried by the report, not in the exposure"
+    assert declared - queried == set(), "in the exposure, never queried by the report"
 
 
 def test_report_renders_every_chart_in_a_browser(demo_build, tmp_path: Path) -> None:

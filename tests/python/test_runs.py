@@ -59,7 +59,7 @@ def test_churn_run_on_too_little_data_is_a_failed_record_not_an_error():
         columns=["customer_id", "response_id", "responded_at", "survey_type", "score"]
     )
     stages = pd.DataFrame(
-        columns=["customer_id", "period_start", "period_end", "stage"]
+        columns=["customer_id", "period_start", "period_end_exclusive", "stage"]
     )
     out = churn_run(orders, surveys, stages, pd.Timestamp("2024-06-30"), {})
     assert list(out["record_type"]) == ["run"]
@@ -86,7 +86,7 @@ def _three_customers() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         columns=["response_id", "customer_id", "responded_at", "survey_type", "score"]
     )
     stages = pd.DataFrame(
-        columns=["customer_id", "period_start", "period_end", "stage"]
+        columns=["customer_id", "period_start", "period_end_exclusive", "stage"]
     )
     return orders, surveys, stages
 

@@ -1,4 +1,5 @@
-{#- One row: the snapshot date and the time unit every model uses. -#}
+{#- One row: the snapshot date, the time unit and the vars the Python models
+    read (they read vars from here, never from dbt.config). -#}
 with orders as (
     select * from {{ ref('stg_input__orders') }}
 ),
@@ -11,7 +12,10 @@ final as (
         (select max(orders.order_date) from orders) as as_of_date,
         {%- endif %}
         '{{ var("time_unit") | lower }}' as time_unit,
-        cast({{ time_unit_days() }} as double) as time_unit_days
+        cast({{ time_unit_days() }} as double) as time_unit_days,
+        '{{ var("lifecycle_period") | lower }}' as lifecycle_period,
+        cast({{ var('lifecycle_forecast_periods') }} as integer)
+            as lifecycle_forecast_periods
 )
 
 select * from final

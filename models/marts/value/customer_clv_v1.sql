@@ -1,4 +1,6 @@
-{#- Publishes int_customer_clv (the building block; docs on the model). -#}
+{#- Deprecated (see deprecation_date): customer_clv with the cohort-method CLV
+    and expected_value on every row. Use customer_clv (v2). Publishes
+    int_customer_clv (the building block; docs on the model). -#}
 with customer_clv as (
     select * from {{ ref('int_customer_clv') }}
 ),

@@ -3,6 +3,11 @@
 {%- set live_stages = "('new', 'active', 'growing', 'at_risk', 'reactivated')" -%}
 {%- set window_periods = var('ltv_window_periods') | int -%}
 {%- set churn_days = var('lifecycle_churn_days') | int -%}
+{#- The CLV horizon and the discount rate on the lifecycle period grid. -#}
+{%- set period_days = unit_days(var('lifecycle_period'), 'lifecycle_period') -%}
+{%- set horizon = var('clv_horizon_periods') * clv_period_days() / period_days -%}
+{%- set discount = '(power(1 + ' ~ var('annual_discount_rate') ~ ', '
+    ~ period_days ~ ' / 365.25) - 1)' -%}
 
 with stages as (
     select * from {{ ref('int_customer_lifecycle_stages') }}
@@ -194,9 +199,26 @@ judged as (
                 then null
             else measured.arpu * measured.gross_margin
                 / nullif(measured.churn_rate, 0)
-        end as ltv
+        end as ltv,
+        (1 - measured.churn_rate) / (1 + {{ discount }}) as retention_factor
     from measured
     cross join run_context
+),
+
+discounted as (
+    {#- The cohort method over the CLV horizon: sum_{t=1..H} ARPU m q^t
+        = ARPU m q (1 - q^H) / (1 - q), q = (1 - churn) / (1 + d). -#}
+    select
+        judged.*,
+        case
+            when judged.is_too_young then null
+            when judged.retention_factor = 1
+                then judged.arpu * judged.gross_margin * {{ horizon }}
+            else judged.arpu * judged.gross_margin * judged.retention_factor
+                * (1 - power(judged.retention_factor, {{ horizon }}))
+                / (1 - judged.retention_factor)
+        end as discounted_ltv
+    from judged
 ),
 
 final as (
@@ -213,6 +235,7 @@ final as (
         cast(measured.gross_margin as double) as gross_margin,
         cast(1 / nullif(measured.churn_rate, 0) as double) as expected_lifetime_periods,
         cast(measured.ltv as double) as ltv,
+        cast(measured.discounted_ltv as double) as discounted_ltv,
         cast(measured.marketing_spend as double) as marketing_spend,
         cast(measured.cac as double) as cac,
         measured.cac_source,
@@ -236,7 +259,7 @@ final as (
             case when measured.cac = 0
                 then 'zero acquisition cost: LTV:CAC undefined' end
         ) as note
-    from judged as measured
+    from discounted as measured
     cross join run_context
 )
 
