@@ -1,11 +1,6 @@
 {{ config(post_hook=["{{ warn_on_input_warnings(this) }}"]) }}
 {#- Input that is valid but worth a look (doc block input_warnings): one row per
     check, raised or not; the build prints the raised ones and goes on. -#}
-{%- set people_sources = [
-    ('orders', 'stg_input__orders', 'order_id'),
-    ('survey_responses', 'stg_input__survey_responses', 'response_id'),
-    ('touchpoints', 'stg_input__touchpoints', 'touchpoint_id'),
-] -%}
 with customers as (
     select * from {{ ref('stg_input__customers') }}
 ),
@@ -14,30 +9,82 @@ orders as (
     select * from {{ ref('stg_input__orders') }}
 ),
 
-{% for source_name, model, key in people_sources %}
-{{ source_name }}_without_customer as (
+survey_responses as (
+    select * from {{ ref('stg_input__survey_responses') }}
+),
+
+touchpoints as (
+    select * from {{ ref('stg_input__touchpoints') }}
+),
+
+events as (
+    select
+        'orders' as source_name,
+        order_id as record_key,
+        customer_id
+    from orders
+    union all
+    select
+        'survey_responses' as source_name,
+        response_id as record_key,
+        customer_id
+    from survey_responses
+    union all
+    select
+        'touchpoints' as source_name,
+        touchpoint_id as record_key,
+        customer_id
+    from touchpoints
+),
+
+known_customers as (
+    select count(*) as customer_count from customers
+),
+
+sources as (
+    select 'orders' as source_name
+    union all
+    select 'survey_responses' as source_name
+    union all
+    select 'touchpoints' as source_name
+),
+
+unknown_people as (
     {#- Rows whose person is not in `customers`: kept (a person may buy before
         the CRM knows them), counted here. Only when customers has rows. -#}
     select
-        'customer_not_in_customers' as warning_name,
-        '{{ source_name }}' as source_name,
+        events.source_name,
         count(*) as affected_rows,
-        min(events.{{ key }}) as example_key,
-        cast(count(distinct events.customer_id) as double) as figure,
-        (select count(*) from customers) > 0 and count(*) > 0 as is_raised
-    from {{ ref(model) }} as events
+        min(events.record_key) as example_key,
+        count(distinct events.customer_id) as customer_count
+    from events
+    cross join known_customers
     left join customers
         on events.customer_id = customers.customer_id
-    where customers.customer_id is null
-        and (select count(*) from customers) > 0
+    where
+        customers.customer_id is null
+        and known_customers.customer_count > 0
+    group by events.source_name
 ),
 
-{% endfor %}
+without_customer as (
+    select
+        'customer_not_in_customers' as warning_name,
+        sources.source_name,
+        cast(coalesce(unknown_people.customer_count, 0) as double) as figure,
+        coalesce(unknown_people.affected_rows, 0) as affected_rows,
+        unknown_people.example_key,
+        unknown_people.affected_rows is not null as is_raised
+    from sources
+    left join unknown_people
+        on sources.source_name = unknown_people.source_name
+),
+
 purchases as (
     select
         order_id,
         amount,
-        row_number() over (order by amount desc, order_id) as rank_by_amount
+        row_number() over (order by amount desc, order_id asc) as rank_by_amount
     from orders
     where not is_refund
 ),
@@ -48,20 +95,19 @@ largest_order as (
     select
         'order_larger_than_all_others' as warning_name,
         'orders' as source_name,
-        cast(count(*) filter (where rank_by_amount = 1) as bigint) as affected_rows,
-        max(order_id) filter (where rank_by_amount = 1) as example_key,
         cast(max(amount) filter (where rank_by_amount = 1) as double) as figure,
+        count(*) filter (where rank_by_amount = 1) as affected_rows,
+        max(order_id) filter (where rank_by_amount = 1) as example_key,
         count(*) >= 2
         and max(amount) filter (where rank_by_amount = 1)
-        > coalesce(sum(amount) filter (where rank_by_amount > 1), 0) as is_raised
+        > coalesce(sum(amount) filter (where rank_by_amount > 1), 0)
+            as is_raised
     from purchases
 ),
 
 checks as (
-    {% for source_name, model, key in people_sources %}
-    select * from {{ source_name }}_without_customer
+    select * from without_customer
     union all
-    {% endfor %}
     select * from largest_order
 ),
 
