@@ -121,14 +121,16 @@ final as (
         coalesce(is_raised, false) as is_raised,
         case warning_name
             when 'customer_not_in_customers'
-                then source_name || ': ' || affected_rows || ' rows of '
-                || cast(figure as bigint) || ' customers not in customers (e.g. '
-                || source_name || ' ' || example_key
-                || '): kept; add them to customers.csv if they are customers'
+                then
+                    source_name || ': ' || affected_rows || ' rows of '
+                    || cast(figure as bigint) || ' customers not in customers'
+                    || ' (e.g. ' || source_name || ' ' || example_key
+                    || '): kept; add them to customers.csv if they are customers'
             when 'order_larger_than_all_others'
-                then 'orders: order ' || example_key || ' (amount '
-                || cast(figure as decimal(18, 2)) || ') is worth more than all'
-                || ' other orders together: kept; check it is not a typo'
+                then
+                    'orders: order ' || example_key || ' (amount '
+                    || cast(figure as decimal(18, 2)) || ') is worth more than all'
+                    || ' other orders together: kept; check it is not a typo'
         end as message
     from checks
 )
