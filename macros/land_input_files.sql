@@ -114,8 +114,9 @@
     {%- endif -%}
     {%- if landed == 0 and required -%}
         {{ exceptions.raise_compiler_error(
-            "Required input file " ~ path ~ " has a header but no rows: add the rows,"
-            ~ " or point input_dir at the right directory.") }}
+            "Required input file " ~ path ~ (" has no rows" if path.endswith('.parquet')
+            else " has a header but no rows") ~ ": add the rows, or point input_dir at"
+            ~ " the right directory.") }}
     {%- endif -%}
 {% endmacro %}
 
