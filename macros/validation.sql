@@ -119,6 +119,88 @@
 
 
 {#-
+    The id rule (doc block `id_rule`), the same for every key and label column of
+    every input table (order_id, customer_id, response_id, channels):
+    `input_id` trims ASCII whitespace (space, tab, CR, LF, VT, FF) at both ends and
+    gives null for an empty value (then the "missing" rule applies); `id_rules`
+    rejects what is left when it holds a control character (U+0000-U+001F,
+    U+007F-U+009F: a tab or a NUL inside an id) or is longer than var
+    `max_id_length` characters. Case and inner spaces are kept: `C1` and `c1` are
+    two customers.
+-#}
+{% macro input_id(column) -%}
+    nullif(trim(
+        {{ column }}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)
+    ), '')
+{%- endmacro %}
+
+
+{% macro id_rules(column, expression=none) %}
+    {%- set max_length = var('max_id_length') | int -%}
+    {%- set value = expression or column -%}
+    {{ return([
+        ("regexp_matches(" ~ value ~ ", '[\\x00-\\x1f\\x7f-\\x{9f}]')", column,
+         column ~ ' holds a control character (tab, line break, NUL...)'),
+        ('length(' ~ value ~ ') > ' ~ max_length, column,
+         column ~ ' longer than ' ~ max_length ~ ' characters (var max_id_length)'),
+    ]) }}
+{% endmacro %}
+
+
+{#-
+    The time-zone rule (doc block `time_zone_rule`): a timestamp with an offset
+    (`Z`, `+02`, `-05:00`, `+0530` after the time) is the instant it names,
+    converted to var `input_time_zone` (UTC by default); a timestamp or date
+    without one is taken as already in that zone. The result is a plain
+    timestamp in `input_time_zone`; nothing depends on the machine's `TZ`.
+-#}
+{% macro input_timestamp(raw) -%}
+    case
+        when regexp_matches(
+            {{ raw }},
+            '[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)? ?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$'
+        )
+            then timezone(
+                '{{ var("input_time_zone") }}', try_cast({{ raw }} as timestamptz)
+            )
+        else try_cast({{ raw }} as timestamp)
+    end
+{%- endmacro %}
+
+
+{#- An amount kept exactly as decimal(18,2); `decimal_rules` rejects what it
+    cannot hold exactly (doc block `amount_rule`). -#}
+{% macro input_decimal(raw) -%}
+    try_cast({{ raw }} as decimal(18, 2))
+{%- endmacro %}
+
+
+{% macro decimal_rules(raw, column) %}
+    {%- set max_amount = var('max_input_amount') -%}
+    {{ return([
+        (raw ~ ' is not null and not coalesce(isfinite(try_cast(' ~ raw
+         ~ ' as double)), false)', column, 'non-numeric ' ~ column),
+        (raw ~ ' is not null and not abs(try_cast(' ~ raw ~ ' as double)) < '
+         ~ max_amount, column,
+         column ~ ' out of range (at most ' ~ max_amount
+         ~ ' in absolute value, var max_input_amount)'),
+        (raw ~ ' is not null and try_cast(' ~ raw ~ ' as decimal(38, 20))'
+         ~ ' <> try_cast(' ~ raw ~ ' as decimal(18, 2))', column,
+         column ~ ' has more than 2 decimals (it would be rounded)'),
+    ]) }}
+{% endmacro %}
+
+
+{#- An integer score written as digits (`7` or `7.0`); `6.5` is no score. -#}
+{% macro input_integer(raw) -%}
+    case
+        when regexp_full_match({{ raw }}, '[+-]?[0-9]{1,9}(\.0*)?')
+            then cast(cast({{ raw }} as double) as integer)
+    end
+{%- endmacro %}
+
+
+{#-
     The raw row as a JSON object of text values, for rejected rows only: turning
     every row into JSON would cost more than the rest of the validation.
     Gives (source_row_number, raw_values); left join it on source_row_number.

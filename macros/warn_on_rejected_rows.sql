@@ -17,3 +17,20 @@
     select 1 as warned
 {% endmacro %}
 
+
+
+{#-
+    Post-hook of audit.input_warnings: print one warning line per raised check
+    (valid but extreme or unmatched input); the build goes on.
+-#}
+{% macro warn_on_input_warnings(relation) %}
+    {%- if execute -%}
+        {%- set raised = run_query(
+            'select message from ' ~ relation ~ ' where is_raised'
+            ~ ' order by warning_name, source_name') -%}
+        {%- for row in raised.rows -%}
+            {%- do exceptions.warn('INPUT WARNING: ' ~ row[0]) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1 as warned
+{% endmacro %}

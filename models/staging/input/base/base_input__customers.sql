@@ -6,12 +6,11 @@ typed as (
     select
         source._source_file as source_file,
         source._row_number as source_row_number,
-        {{ clean_text('source.customer_id') }} as customer_id,
-        try_cast({{ clean_text('source.signed_up_at') }} as timestamp) as signed_up_at,
-        {{ clean_text('source.acquisition_channel') }} as acquisition_channel,
-        try_cast(
-            {{ clean_text('source.acquisition_cost') }} as decimal(18, 2)
-        ) as acquisition_cost,
+        {{ input_id('source.customer_id') }} as customer_id,
+        {{ input_timestamp(clean_text('source.signed_up_at')) }} as signed_up_at,
+        {{ input_id('source.acquisition_channel') }} as acquisition_channel,
+        {{ input_decimal(clean_text('source.acquisition_cost')) }}
+            as acquisition_cost,
         source.attributes,
         {{ clean_text('source.signed_up_at') }} as raw_signed_up_at,
         {{ clean_text('source.acquisition_cost') }} as raw_acquisition_cost
@@ -21,14 +20,16 @@ typed as (
 row_checked as (
     select
         *,
-        {{ first_failing_rule([
-            ('customer_id is null', 'customer_id', 'missing customer_id'),
-            ('raw_signed_up_at is not null and signed_up_at is null',
-             'signed_up_at', 'unparseable signed_up_at'),
-            ('raw_acquisition_cost is not null and acquisition_cost is null',
-             'acquisition_cost', 'non-numeric acquisition_cost'),
-            ('acquisition_cost < 0', 'acquisition_cost', 'negative acquisition_cost'),
-        ]) }}
+        {{ first_failing_rule(
+            [('customer_id is null', 'customer_id', 'missing customer_id')]
+            + id_rules('customer_id')
+            + [('raw_signed_up_at is not null and signed_up_at is null',
+                'signed_up_at', 'unparseable signed_up_at')]
+            + id_rules('acquisition_channel')
+            + decimal_rules('raw_acquisition_cost', 'acquisition_cost')
+            + [('acquisition_cost < 0', 'acquisition_cost',
+                'negative acquisition_cost')]
+        ) }}
     from typed
 ),
 

@@ -6,12 +6,12 @@ typed as (
     select
         source._source_file as source_file,
         source._row_number as source_row_number,
-        {{ clean_text('source.channel') }} as channel,
+        {{ input_id('source.channel') }} as channel,
         cast(date_trunc('month', coalesce(
             try_cast({{ clean_text('source.month') }} as date),
             try_cast({{ clean_text('source.month') }} || '-01' as date)
         )) as date) as month_start,
-        try_cast({{ clean_text('source.spend') }} as decimal(18, 2)) as spend,
+        {{ input_decimal(clean_text('source.spend')) }} as spend,
         {{ clean_text('source.month') }} as raw_month,
         {{ clean_text('source.spend') }} as raw_spend
     from source
@@ -20,14 +20,17 @@ typed as (
 row_checked as (
     select
         *,
-        {{ first_failing_rule([
-            ('channel is null', 'channel', 'missing channel'),
+        {{ first_failing_rule(
+            [('channel is null', 'channel', 'missing channel')]
+            + id_rules('channel')
+            + [
             ('raw_month is null', 'month', 'missing month'),
             ('month_start is null', 'month', 'unparseable month'),
             ('raw_spend is null', 'spend', 'missing spend'),
-            ('spend is null', 'spend', 'non-numeric spend'),
-            ('spend < 0', 'spend', 'negative spend'),
-        ]) }}
+            ]
+            + decimal_rules('raw_spend', 'spend')
+            + [('spend < 0', 'spend', 'negative spend')]
+        ) }}
     from typed
 ),
 

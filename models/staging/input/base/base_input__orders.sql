@@ -6,11 +6,11 @@ typed as (
     select
         source._source_file as source_file,
         source._row_number as source_row_number,
-        {{ clean_text('source.order_id') }} as order_id,
-        {{ clean_text('source.customer_id') }} as customer_id,
-        try_cast({{ clean_text('source.ordered_at') }} as timestamp) as ordered_at,
-        try_cast({{ clean_text('source.amount') }} as decimal(18, 2)) as amount,
-        try_cast({{ clean_text('source.cost') }} as decimal(18, 2)) as cost,
+        {{ input_id('source.order_id') }} as order_id,
+        {{ input_id('source.customer_id') }} as customer_id,
+        {{ input_timestamp(clean_text('source.ordered_at')) }} as ordered_at,
+        {{ input_decimal(clean_text('source.amount')) }} as amount,
+        {{ input_decimal(clean_text('source.cost')) }} as cost,
         coalesce(
             try_cast({{ clean_text('source.is_refund') }} as boolean), false
         ) as is_refund,
@@ -24,14 +24,19 @@ typed as (
 row_checked as (
     select
         *,
-        {{ first_failing_rule([
-            ('order_id is null', 'order_id', 'missing order_id'),
-            ('customer_id is null', 'customer_id', 'missing customer_id'),
+        {{ first_failing_rule(
+            [('order_id is null', 'order_id', 'missing order_id')]
+            + id_rules('order_id')
+            + [('customer_id is null', 'customer_id', 'missing customer_id')]
+            + id_rules('customer_id')
+            + [
             ('raw_ordered_at is null', 'ordered_at', 'missing ordered_at'),
             ('ordered_at is null', 'ordered_at', 'unparseable ordered_at'),
             ('raw_amount is null', 'amount', 'missing amount'),
-            ('amount is null', 'amount', 'non-numeric amount'),
-            ('raw_cost is not null and cost is null', 'cost', 'non-numeric cost'),
+            ]
+            + decimal_rules('raw_amount', 'amount')
+            + decimal_rules('raw_cost', 'cost')
+            + [
             ('raw_is_refund is not null
                 and try_cast(raw_is_refund as boolean) is null',
              'is_refund', 'unrecognised is_refund (use true/false)'),

@@ -10,11 +10,11 @@ typed as (
     select
         source._source_file as source_file,
         source._row_number as source_row_number,
-        {{ clean_text('source.response_id') }} as response_id,
-        {{ clean_text('source.customer_id') }} as customer_id,
-        try_cast({{ clean_text('source.responded_at') }} as timestamp) as responded_at,
+        {{ input_id('source.response_id') }} as response_id,
+        {{ input_id('source.customer_id') }} as customer_id,
+        {{ input_timestamp(clean_text('source.responded_at')) }} as responded_at,
         lower({{ clean_text('source.survey_type') }}) as survey_type,
-        try_cast({{ clean_text('source.score') }} as integer) as score,
+        {{ input_integer(clean_text('source.score')) }} as score,
         {{ clean_text('source.responded_at') }} as raw_responded_at,
         {{ clean_text('source.score') }} as raw_score
     from source
@@ -23,9 +23,12 @@ typed as (
 row_checked as (
     select
         typed.*,
-        {{ first_failing_rule([
-            ('typed.response_id is null', 'response_id', 'missing response_id'),
-            ('typed.customer_id is null', 'customer_id', 'missing customer_id'),
+        {{ first_failing_rule(
+            [('typed.response_id is null', 'response_id', 'missing response_id')]
+            + id_rules('response_id', 'typed.response_id')
+            + [('typed.customer_id is null', 'customer_id', 'missing customer_id')]
+            + id_rules('customer_id', 'typed.customer_id')
+            + [
             ('typed.raw_responded_at is null', 'responded_at', 'missing responded_at'),
             ('typed.responded_at is null', 'responded_at', 'unparseable responded_at'),
             ('scales.survey_type is null', 'survey_type',
@@ -34,7 +37,8 @@ row_checked as (
             ('typed.score is null', 'score', 'non-integer score'),
             ('typed.score not between scales.min_score and scales.max_score',
              'score', 'score outside the survey scale'),
-        ]) }}
+            ]
+        ) }}
     from typed
     left join scales
         on typed.survey_type = scales.survey_type

@@ -6,9 +6,9 @@ typed as (
     select
         source._source_file as source_file,
         source._row_number as source_row_number,
-        {{ clean_text('source.customer_id') }} as customer_id,
-        try_cast({{ clean_text('source.occurred_at') }} as timestamp) as occurred_at,
-        {{ clean_text('source.channel') }} as channel,
+        {{ input_id('source.customer_id') }} as customer_id,
+        {{ input_timestamp(clean_text('source.occurred_at')) }} as occurred_at,
+        {{ input_id('source.channel') }} as channel,
         {{ clean_text('source.occurred_at') }} as raw_occurred_at
     from source
 ),
@@ -18,12 +18,16 @@ row_checked as (
         *,
         md5(concat_ws('|', customer_id, cast(occurred_at as varchar), channel))
             as touchpoint_id,
-        {{ first_failing_rule([
-            ('customer_id is null', 'customer_id', 'missing customer_id'),
+        {{ first_failing_rule(
+            [('customer_id is null', 'customer_id', 'missing customer_id')]
+            + id_rules('customer_id')
+            + [
             ('raw_occurred_at is null', 'occurred_at', 'missing occurred_at'),
             ('occurred_at is null', 'occurred_at', 'unparseable occurred_at'),
             ('channel is null', 'channel', 'missing channel'),
-        ]) }}
+            ]
+            + id_rules('channel')
+        ) }}
     from typed
 ),
 
