@@ -1,17 +1,19 @@
 {#-
     The one place every var of dbt_project.yml is checked: type, range and allowed
-    values. Called first in on-run-start (before land_input_files), so `dbt build`,
-    `run`, `test` and `seed` stop before any work; `dbt run-operation check_vars`
-    checks a set of vars alone. Every bad var is reported at once, one line each
-    naming the var, the value and what is allowed:
+    values. Every bad var is reported at once, one line each naming the var, the
+    value (numbers bare, texts in quotes) and what is allowed:
 
         Bad vars (set them in dbt_project.yml or with --vars):
-          var gross_margin must be a number in [0, 1], got '1.5'
+          var gross_margin must be a number in [0, 1], got 1.5
 
-    The rules are the table var_rules(); the lookups that need a valid value to
-    render SQL (as_of_date_var, unit_days in macros/run_vars.sql) call this macro
-    when they meet a bad one, so `dbt parse` or `docs generate` fail with the same
-    message; other bad values only fail the commands that build.
+    Called by the first on-run-start hook (before land_input_files). dbt renders
+    hooks when it parses the project, so every command (`build`, `run`, `test`,
+    `seed`, but also `parse`, `compile`, `docs generate`) stops on a bad var; the
+    time zone, checked against DuckDB's list, only where a connection runs: the
+    hook of build, run, test and seed, and `dbt run-operation check_vars`, which
+    checks a set of vars alone. The lookups that need a valid value to render SQL
+    (as_of_date_var, unit_days in macros/run_vars.sql) call it too. The rules are
+    the table var_rules().
 -#}
 {% macro check_vars() %}
     {%- set errors = [] -%}
@@ -98,7 +100,8 @@
     {%- elif rule.kind == 'date' -%}
         {{ return(not _is_real_date(text)) }}
     {%- elif rule.kind == 'time_zone' -%}
-        {%- if not (value is string and modules.re.match('^[A-Za-z0-9/_+-]+$', text)) -%}
+        {%- set pattern = '^[A-Za-z0-9/_+-]+$' -%}
+        {%- if not (value is string and modules.re.match(pattern, text)) -%}
             {{ return(true) }}
         {%- endif -%}
         {#- Checked against DuckDB's own list, which only a connection gives. -#}
