@@ -11,16 +11,18 @@
     `seed`, but also `parse`, `compile`, `docs generate`) stops on a bad var; the
     time zone, checked against DuckDB's list, only where a connection runs: the
     hook of build, run, test and seed, and `dbt run-operation check_vars`, which
-    checks a set of vars alone. The lookups that need a valid value to render SQL
-    (as_of_date_var, unit_days in macros/run_vars.sql) call it too. The rules are
-    the table var_rules().
+    checks a set of vars alone. The var lookups of macros/run_vars.sql
+    (as_of_date_var, unit_days) call it too, without the connection: dbt renders
+    models before hooks, so a model that uses a lookup before its own Jinja
+    arithmetic on a bad var stops with this message, not a Jinja error. The rules
+    are the table var_rules().
 -#}
-{% macro check_vars() %}
+{% macro check_vars(use_connection=true) %}
     {%- set errors = [] -%}
     {%- set values = {} -%}
     {%- for rule in var_rules() -%}
         {%- set value = var(rule.name, rule.get('default')) -%}
-        {%- set problem = _var_problem(rule, value, values) -%}
+        {%- set problem = _var_problem(rule, value, values, use_connection) -%}
         {%- if problem -%}
             {%- do errors.append(
                 "var " ~ rule.name ~ " must be " ~ _var_allowed(rule, values)
@@ -85,8 +87,9 @@
 {% endmacro %}
 
 
-{#- True when the value breaks the rule. checked: the vars already found good. -#}
-{% macro _var_problem(rule, value, checked) %}
+{#- True when the value breaks the rule. checked: the vars already found good;
+    use_connection: check time zones against DuckDB (only when dbt executes). -#}
+{% macro _var_problem(rule, value, checked, use_connection) %}
     {%- set is_null = value is none
         or (value is string and value | lower in ('', 'none', 'null')) -%}
     {%- if is_null -%}
@@ -105,7 +108,7 @@
             {{ return(true) }}
         {%- endif -%}
         {#- Checked against DuckDB's own list, which only a connection gives. -#}
-        {%- if execute -%}
+        {%- if execute and use_connection -%}
             {%- set known = run_query(
                 "select count(*) from pg_timezone_names() where name = '" ~ text
                 ~ "'").columns[0].values()[0] -%}

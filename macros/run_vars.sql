@@ -1,13 +1,11 @@
-{#- Access to the project vars that SQL needs in a checked form; the rules of
-    every var live in check_vars (macros/check_vars.sql). -#}
+{#- Access to the project vars that SQL needs in a checked form: each lookup runs
+    check_vars (macros/check_vars.sql), the one place of the rules of every var. -#}
 
 {% macro as_of_date_var() %}
+    {%- do check_vars(use_connection=false) -%}
     {%- set value = var('as_of_date', none) -%}
     {%- if value is none or value | string | lower in ('', 'none', 'null') -%}
         {{ return(none) }}
-    {%- endif -%}
-    {%- if not _is_real_date(value | string) -%}
-        {%- do check_vars() -%}
     {%- endif -%}
     {{ return(value | string) }}
 {% endmacro %}
@@ -24,12 +22,13 @@
 {% endmacro %}
 
 
-{#- Length in days of a time unit: day, week, month, quarter or year. A bad var
-    is reported by check_vars (macros/check_vars.sql), the one place of var rules. -#}
+{#- Length in days of a time unit: day, week, month, quarter or year. Checks every
+    var first (check_vars, macros/check_vars.sql, the one place of var rules), so
+    a bad var stops the build with its message. -#}
 {% macro unit_days(unit, var_name) %}
+    {%- do check_vars(use_connection=false) -%}
     {%- set units = time_units() -%}
     {%- if unit not in units -%}
-        {%- do check_vars() -%}
         {{ exceptions.raise_compiler_error(
             "unit_days: '" ~ unit ~ "' (" ~ var_name ~ ") is not one of "
             ~ (units.keys() | join(', '))) }}

@@ -234,11 +234,11 @@ def macros_project(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def check_messages(
-    macros_project: Path, monkeypatch_module, month_week_started
+    macros_project: Path, monkeypatch_module, started_builds
 ) -> dict[str, str]:
     """`dbt run-operation check_vars` once per batch: the error text of each.
 
-    (month_week_started: the build of the last tests runs meanwhile.)
+    (started_builds: the dbt runs of the last tests go on meanwhile.)
     """
     from dbt.cli.main import dbtRunner
 
@@ -352,10 +352,13 @@ def test_sql_time_units_match_python():
 
 
 @pytest.fixture(scope="module")
-def month_week_started(tmp_path_factory):
-    """tiny as of 2024-03-31, BTYD in months and CLV in weeks (defaults swapped).
+def started_builds(tmp_path_factory):
+    """Two dbt runs on the real project, in threads, so that their start-up and
+    parse overlap the checks above:
 
-    Started in a thread, so that dbt's start-up and parse overlap the checks.
+    - run: tiny as of 2024-03-31, BTYD in months and CLV in weeks (the defaults
+      swapped), the models of the purchase summary and of the CLV discounting;
+    - parse: `dbt parse` with churn_window_days 0.
     """
     workdir = tmp_path_factory.mktemp("month_week")
     variables = {
@@ -369,15 +372,29 @@ def month_week_started(tmp_path_factory):
         "+customer_purchase_summary +int_customer_historical_value"
         " +int_cohort_clv_parameters"
     )
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        yield pool.submit(dbt_build, workdir, variables, "run", select)
+    bad_var = {"churn_window_days": 0}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        yield {
+            "run": pool.submit(dbt_build, workdir, variables, "run", select),
+            "parse": pool.submit(dbt_build, workdir / "parse", bad_var, "parse"),
+        }
 
 
 @pytest.fixture(scope="module")
-def month_week_build(month_week_started):
-    result = month_week_started.result()
+def month_week_build(started_builds):
+    result = started_builds["run"].result()
     assert result.returncode == 0, result.output[-4000:]
     return result
+
+
+def test_dbt_parse_stops_on_a_bad_var(started_builds):
+    """The var lookups run check_vars when dbt renders the models, so its message
+    comes before any model's own handling of the var (int_ml_run_context)."""
+    result = started_builds["parse"].result()
+    assert result.returncode != 0
+    assert _reported_lines(result.output) == [
+        "var churn_window_days must be a whole number >= 1, got 0"
+    ]
 
 
 def test_purchase_summary_in_months(month_week_build):
