@@ -27,7 +27,6 @@
         {{ return('') }}
     {%- endif -%}
     {%- set input_dir = var('input_dir') | string -%}
-    {%- do _check_input_time_zone() -%}
     {%- do run_query('create schema if not exists raw') -%}
     {%- set validated = validated_sources() | map(attribute=0) | list -%}
     {%- for source in graph.sources.values() | sort(attribute='name')
@@ -41,19 +40,6 @@
         {%- do _land_input_table(input_dir, source) -%}
     {%- endfor -%}
     {{ return('') }}
-{% endmacro %}
-
-
-{% macro _check_input_time_zone() %}
-    {%- set time_zone = var('input_time_zone', 'UTC') | string -%}
-    {%- set known = run_query(
-        "select count(*) from pg_timezone_names() where name = '"
-        ~ (time_zone | replace("'", "''")) ~ "'").columns[0].values()[0] -%}
-    {%- if known == 0 -%}
-        {{ exceptions.raise_compiler_error(
-            "var input_time_zone '" ~ time_zone ~ "' is not a time zone name: use"
-            ~ " an IANA name such as UTC, Europe/Paris or America/New_York") }}
-    {%- endif -%}
 {% endmacro %}
 
 

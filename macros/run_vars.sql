@@ -1,29 +1,37 @@
-{#- Validated access to the project vars, so a typo fails loudly and early. -#}
+{#- Access to the project vars that SQL needs in a checked form: each lookup runs
+    check_vars (macros/check_vars.sql), the one place of the rules of every var. -#}
 
 {% macro as_of_date_var() %}
+    {%- do check_vars(use_connection=false) -%}
     {%- set value = var('as_of_date', none) -%}
     {%- if value is none or value | string | lower in ('', 'none', 'null') -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set text = value | string -%}
-    {%- if not modules.re.match('^\d{4}-\d{2}-\d{2}$', text) -%}
-        {{ exceptions.raise_compiler_error(
-            "var as_of_date must be a date written YYYY-MM-DD, got '" ~ text ~ "'") }}
-    {%- endif -%}
-    {{ return(text) }}
+    {{ return(value | string) }}
 {% endmacro %}
 
 
-{#- Length in days of a time unit: day, week, month, quarter or year. -#}
-{% macro unit_days(unit, var_name) %}
-    {%- set units = {
+{#- The time units and their length in days (months, quarters and years are
+    average Gregorian lengths: 365.25 / 12, 365.25 / 4, 365.25). The Python
+    package has the same table, customer_lifecycle.btyd.TIME_UNIT_DAYS:
+    tests/python/test_vars.py renders this one and compares. -#}
+{% macro time_units() %}
+    {{ return({
         'day': 1.0, 'week': 7.0, 'month': 30.4375, 'quarter': 91.3125, 'year': 365.25
-    } -%}
-    {%- set unit = unit | string | lower -%}
+    }) }}
+{% endmacro %}
+
+
+{#- Length in days of a time unit: day, week, month, quarter or year. Checks every
+    var first (check_vars, macros/check_vars.sql, the one place of var rules), so
+    a bad var stops the build with its message. -#}
+{% macro unit_days(unit, var_name) %}
+    {%- do check_vars(use_connection=false) -%}
+    {%- set units = time_units() -%}
     {%- if unit not in units -%}
         {{ exceptions.raise_compiler_error(
-            "var " ~ var_name ~ " must be one of " ~ (units.keys() | join(', '))
-            ~ ", got '" ~ unit ~ "'") }}
+            "unit_days: '" ~ unit ~ "' (" ~ var_name ~ ") is not one of "
+            ~ (units.keys() | join(', '))) }}
     {%- endif -%}
     {{ return(units[unit]) }}
 {% endmacro %}

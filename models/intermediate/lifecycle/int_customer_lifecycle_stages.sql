@@ -1,9 +1,10 @@
 {#- One row per customer (prospects included) and period, from the period of first
     contact to the period holding as_of_date, with the stage and the facts that
     decided it. Rules: doc block lifecycle_stage_rules; precedence: seed
-    lifecycle_stage_rules; thresholds: the lifecycle_* vars. Causal: a period's
-    facts only use purchases on or before its end (the last period ends on
-    as_of_date). Set-based: window functions over a customer x period spine. -#}
+    lifecycle_stage_rules; thresholds: the lifecycle_* vars (checked by
+    check_vars). Causal: a period's facts only use purchases on or before its end
+    (the last period ends on as_of_date). Set-based: window functions over a
+    customer x period spine. -#}
 {%- set period = var('lifecycle_period') | string | lower -%}
 {%- set churn_days = var('lifecycle_churn_days') | int -%}
 {%- set default_rhythm_days = var('lifecycle_default_rhythm_days') | float -%}
@@ -11,14 +12,6 @@
 {%- set at_risk_multiplier = var('lifecycle_at_risk_multiplier') | float -%}
 {%- set growth_periods = var('lifecycle_growth_periods') | int -%}
 {%- set growth_factor = var('lifecycle_growth_factor') | float -%}
-{%- if churn_days < 1 or default_rhythm_days <= 0 or min_rhythm_days < 0
-    or at_risk_multiplier <= 0 or growth_periods < 1 or growth_factor <= 0 -%}
-    {{ exceptions.raise_compiler_error(
-        "lifecycle vars out of range: lifecycle_churn_days >= 1,"
-        ~ " lifecycle_default_rhythm_days > 0, lifecycle_min_rhythm_days >= 0,"
-        ~ " lifecycle_at_risk_multiplier > 0, lifecycle_growth_periods >= 1,"
-        ~ " lifecycle_growth_factor > 0") }}
-{%- endif -%}
 
 with periods as (
     select * from {{ ref('int_lifecycle_periods') }}

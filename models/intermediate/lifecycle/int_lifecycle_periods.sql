@@ -2,10 +2,6 @@
     Monday, month or quarter), from the period of the earliest first contact to the
     period holding as_of_date. The last period is cut at as_of_date. -#}
 {%- set period = var('lifecycle_period') | string | lower -%}
-{%- if period not in ('week', 'month', 'quarter') -%}
-    {{ exceptions.raise_compiler_error(
-        "var lifecycle_period must be week, month or quarter, got '" ~ period ~ "'") }}
-{%- endif -%}
 
 with run_context as (
     select * from {{ ref('int_run_context') }}

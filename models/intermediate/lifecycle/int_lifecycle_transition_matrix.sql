@@ -3,9 +3,6 @@
     without any observed move keeps its customers (probability 1 to itself, 0
     elsewhere) and is flagged, so every row is a probability distribution. -#}
 {%- set matrix_periods = var('lifecycle_matrix_periods') | int -%}
-{%- if matrix_periods < 1 -%}
-    {{ exceptions.raise_compiler_error("var lifecycle_matrix_periods must be >= 1") }}
-{%- endif -%}
 
 with transitions as (
     select * from {{ ref('int_lifecycle_stage_transitions') }}
