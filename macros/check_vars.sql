@@ -54,7 +54,6 @@
         {'name': 'as_of_max_gap_days', 'kind': 'whole', 'min': 0},
         {'name': 'input_time_zone', 'kind': 'time_zone', 'default': 'UTC'},
         {'name': 'max_id_length', 'kind': 'whole', 'min': 1},
-        {#- Sums over the data must still fit the marts' DECIMAL(18,2). -#}
         {'name': 'max_input_amount', 'kind': 'number', 'min': 0, 'min_open': true,
             'max': 1000000000000000},
         {'name': 'gross_margin', 'kind': 'number', 'min': 0, 'max': 1},

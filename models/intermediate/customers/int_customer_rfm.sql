@@ -42,12 +42,18 @@ scored as (
         Equal values share a rank, hence a score; 5 is best. -#}
     select
         *,
-        cast(1 + floor(5.0 * (rank() over (order by recency_days desc) - 1)
-            / count(*) over ()) as integer) as r_score,
-        cast(1 + floor(5.0 * (rank() over (order by orders asc) - 1)
-            / count(*) over ()) as integer) as f_score,
-        cast(1 + floor(5.0 * (rank() over (order by revenue asc) - 1)
-            / count(*) over ()) as integer) as m_score
+        cast(1 + floor(
+            5.0 * (rank() over (order by recency_days desc) - 1)
+            / count(*) over ()
+        ) as integer) as r_score,
+        cast(1 + floor(
+            5.0 * (rank() over (order by orders asc) - 1)
+            / count(*) over ()
+        ) as integer) as f_score,
+        cast(1 + floor(
+            5.0 * (rank() over (order by revenue asc) - 1)
+            / count(*) over ()
+        ) as integer) as m_score
     from measured
 ),
 
@@ -63,9 +69,11 @@ final as (
         scored.r_score,
         scored.f_score,
         scored.m_score,
-        cast(scored.r_score as varchar)
+        (
+            cast(scored.r_score as varchar)
             || cast(scored.f_score as varchar)
-            || cast(scored.m_score as varchar) as rfm_cell,
+            || cast(scored.m_score as varchar)
+        ) as rfm_cell,
         segment_map.rfm_segment
     from scored
     left join segment_map

@@ -12,6 +12,10 @@
 {%- set at_risk_multiplier = var('lifecycle_at_risk_multiplier') | float -%}
 {%- set growth_periods = var('lifecycle_growth_periods') | int -%}
 {%- set growth_factor = var('lifecycle_growth_factor') | float -%}
+{#- Stages of the seed lifecycle_stage_rules; each has a flag is_<stage> below. -#}
+{%- set stages = [
+    'prospect', 'new', 'reactivated', 'churned', 'at_risk', 'growing', 'active'
+] -%}
 
 with periods as (
     select * from {{ ref('int_lifecycle_periods') }}
@@ -67,8 +71,9 @@ customer_periods as (
         periods.is_complete
     from contacts
     inner join periods
-        on periods.period_start
-            >= cast({{ dbt.date_trunc(period, 'contacts.first_contact_date') }} as date)
+        on periods.period_start >= cast(
+            {{ dbt.date_trunc(period, 'contacts.first_contact_date') }} as date
+        )
 ),
 
 accumulated as (
@@ -98,7 +103,7 @@ accumulated as (
             partition by customer_periods.customer_id
             order by customer_periods.period_start
             rows between {{ 2 * growth_periods - 1 }} preceding
-                and {{ growth_periods }} preceding
+            and {{ growth_periods }} preceding
         ), 0) as previous_window_revenue
     from customer_periods
     left join period_purchases
@@ -116,19 +121,20 @@ measured as (
             as days_since_last_purchase,
         case
             when purchase_days_to_date >= 2
-                then greatest(
-                    {{ min_rhythm_days }},
-                    {{ dbt.datediff(
-                        'first_purchase_date', 'last_purchase_date', 'day') }}
-                    / (purchase_days_to_date - 1)
-                )
+                then
+                    greatest(
+                        {{ min_rhythm_days }},
+                        {{ dbt.datediff(
+                            'first_purchase_date', 'last_purchase_date', 'day') }}
+                        / (purchase_days_to_date - 1)
+                    )
             when purchase_days_to_date = 1 then {{ default_rhythm_days }}
         end as usual_rhythm_days,
         {#- The earlier level is only known when the customer was already a buyer
             in the first period of the previous window. #}
         coalesce(
             cast({{ dbt.date_trunc(period, 'first_purchase_date') }} as date)
-                <= {{ dbt.dateadd(period, -(2 * growth_periods - 1), 'period_start') }},
+            <= {{ dbt.dateadd(period, -(2 * growth_periods - 1), 'period_start') }},
             false
         ) as is_previous_window_complete
     from accumulated
@@ -148,10 +154,12 @@ flagged as (
             and days_since_last_purchase <= {{ churn_days }},
             false
         ) as is_at_risk,
-        purchase_days_in_period > 0
+        (
+            purchase_days_in_period > 0
             and previous_window_revenue > 0
             and trailing_window_revenue > {{ growth_factor }} * previous_window_revenue
-            and is_previous_window_complete as is_growing,
+            and is_previous_window_complete
+        ) as is_growing,
         purchase_days_to_date > 0 as is_active
     from measured
 ),
@@ -159,11 +167,10 @@ flagged as (
 precedences as (
     {#- One row: the precedence of each stage, from the seed (1 = wins). -#}
     select
-        {%- for stage in ['prospect', 'new', 'reactivated', 'churned', 'at_risk',
-                          'growing', 'active'] %}
-        max(precedence) filter (where stage = '{{ stage }}')
-            as {{ stage }}_precedence{{ "," if not loop.last }}
-        {%- endfor %}
+        {% for stage in stages %}
+            max(precedence) filter (where stage = '{{ stage }}')
+                as {{ stage }}_precedence{% if not loop.last %},{% endif %}
+        {% endfor %}
     from stage_rules
 ),
 
@@ -171,11 +178,11 @@ staged as (
     select
         flagged.*,
         least(
-            {%- for stage in ['prospect', 'new', 'reactivated', 'churned', 'at_risk',
-                              'growing', 'active'] %}
-            case when flagged.is_{{ stage }} then precedences.{{ stage }}_precedence end
-            {{- "," if not loop.last }}
-            {%- endfor %}
+            {% for stage in stages %}
+                case
+                    when flagged.is_{{ stage }} then precedences.{{ stage }}_precedence
+                end{% if not loop.last %},{% endif %}
+            {% endfor %}
         ) as stage_precedence
     from flagged
     cross join precedences

@@ -38,8 +38,10 @@ bounded as (
     select
         period_start,
         as_of_date,
-        cast({{ dbt.dateadd('day', -1, dbt.dateadd(period, 1, 'period_start')) }}
-            as date) as natural_period_end
+        cast(
+            {{ dbt.dateadd('day', -1, dbt.dateadd(period, 1, 'period_start')) }}
+            as date
+        ) as natural_period_end
     from period_starts
 ),
 

@@ -33,20 +33,24 @@ classified as (
         responses_as_of.survey_type,
         responses_as_of.score,
         case
-            when scales.promoter_min_score is not null then case
-                when responses_as_of.score >= scales.promoter_min_score
-                    then 'promoter'
-                when responses_as_of.score <= scales.detractor_max_score
-                    then 'detractor'
-                else 'passive'
-            end
-            when scales.satisfied_min_score is not null then case
-                when responses_as_of.score >= scales.satisfied_min_score
-                    then 'satisfied'
-                when responses_as_of.score <= scales.dissatisfied_max_score
-                    then 'dissatisfied'
-                else 'neutral'
-            end
+            when scales.promoter_min_score is not null
+                then
+                    case
+                        when responses_as_of.score >= scales.promoter_min_score
+                            then 'promoter'
+                        when responses_as_of.score <= scales.detractor_max_score
+                            then 'detractor'
+                        else 'passive'
+                    end
+            when scales.satisfied_min_score is not null
+                then
+                    case
+                        when responses_as_of.score >= scales.satisfied_min_score
+                            then 'satisfied'
+                        when responses_as_of.score <= scales.dissatisfied_max_score
+                            then 'dissatisfied'
+                        else 'neutral'
+                    end
         end as response_category
     from responses_as_of
     inner join scales

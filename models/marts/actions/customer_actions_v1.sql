@@ -19,7 +19,7 @@ reachable as (
 final as (
     select
         cast(row_number() over (
-            order by reachable.expected_net_value desc, reachable.customer_id
+            order by reachable.expected_net_value desc, reachable.customer_id asc
         ) as integer) as action_rank,
         reachable.customer_id,
         run_context.as_of_date,

@@ -76,8 +76,10 @@ filled as (
     from cohort_spine
     left join cohort_activity
         on cohort_spine.cohort_month = cohort_activity.cohort_month
-        and cohort_spine.months_since_first_order
+        and (
+            cohort_spine.months_since_first_order
             = cohort_activity.months_since_first_order
+        )
 ),
 
 final as (
@@ -85,8 +87,10 @@ final as (
         cohort_month,
         months_since_first_order,
         activity_month,
-        {{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'activity_month')) }}
-            <= as_of_date as is_complete_month,
+        (
+            {{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'activity_month')) }}
+            <= as_of_date
+        ) as is_complete_month,
         cast(cohort_size as integer) as cohort_size,
         cast(active_customers as integer) as active_customers,
         cast(active_customers as double) / cohort_size as retention_rate,

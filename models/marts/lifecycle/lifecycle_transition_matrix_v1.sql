@@ -1,4 +1,5 @@
-{#- Publishes int_lifecycle_transition_matrix (the building block; docs on the model). -#}
+{#- Publishes int_lifecycle_transition_matrix (the building block; docs on the
+    model). -#}
 with lifecycle_transition_matrix as (
     select * from {{ ref('int_lifecycle_transition_matrix') }}
 ),
