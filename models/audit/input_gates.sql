@@ -92,8 +92,8 @@ default_as_of_isolated as (
             'order_dates.last_order_date', 'day') }} as double) as figure,
         cast({{ max_gap }} as double) as gate_limit,
         {% if as_of_date_var() is none -%}
-        order_dates.last_order_date is null
-        or {{ dbt.datediff('order_dates.order_date_p999',
+            order_dates.last_order_date is null
+            or {{ dbt.datediff('order_dates.order_date_p999',
             'order_dates.last_order_date', 'day') }} <= {{ max_gap }}
         {%- else -%}
         true

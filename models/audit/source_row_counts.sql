@@ -4,20 +4,20 @@
 
 with
 {% for source_name, model in sources_to_audit %}
-{{ source_name }} as (
-    select
-        '{{ source_name }}' as source_name,
-        (select count(*) from {{ source('input', source_name) }}) as input_rows,
-        count(*) filter (where is_accepted) as accepted_rows,
-        count(*) filter (where not is_accepted) as rejected_rows
-    from {{ ref(model) }}
-),
+    {{ source_name }} as (
+        select
+            '{{ source_name }}' as source_name,
+            (select count(*) from {{ source('input', source_name) }}) as input_rows,
+            count(*) filter (where is_accepted) as accepted_rows,
+            count(*) filter (where not is_accepted) as rejected_rows
+        from {{ ref(model) }}
+    ),
 {% endfor %}
 
 final as (
     {% for source_name, model in sources_to_audit %}
-    select * from {{ source_name }}
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ source_name }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )
 

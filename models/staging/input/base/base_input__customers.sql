@@ -47,18 +47,18 @@ rejected_raw_values as (
 
 final as (
     select
-        customer_id,
-        signed_up_at,
-        acquisition_channel,
-        acquisition_cost,
-        attributes,
-        source_file,
+        keyed.customer_id,
+        keyed.signed_up_at,
+        keyed.acquisition_channel,
+        keyed.acquisition_cost,
+        keyed.attributes,
+        keyed.source_file,
         keyed.source_row_number,
-        coalesce(customer_id, '') as record_key,
+        coalesce(keyed.customer_id, '') as record_key,
         rejected_raw_values.raw_values,
-        rejected_column,
-        rejection_reason,
-        is_accepted
+        keyed.rejected_column,
+        keyed.rejection_reason,
+        keyed.is_accepted
     from keyed
     left join rejected_raw_values
         on keyed.source_row_number = rejected_raw_values.source_row_number

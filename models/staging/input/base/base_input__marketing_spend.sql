@@ -44,16 +44,17 @@ rejected_raw_values as (
 
 final as (
     select
-        channel,
-        month_start,
-        spend,
-        source_file,
+        keyed.channel,
+        keyed.month_start,
+        keyed.spend,
+        keyed.source_file,
         keyed.source_row_number,
-        coalesce(channel, '') || '|' || coalesce(raw_month, '') as record_key,
+        coalesce(keyed.channel, '') || '|' || coalesce(keyed.raw_month, '')
+            as record_key,
         rejected_raw_values.raw_values,
-        rejected_column,
-        rejection_reason,
-        is_accepted
+        keyed.rejected_column,
+        keyed.rejection_reason,
+        keyed.is_accepted
     from keyed
     left join rejected_raw_values
         on keyed.source_row_number = rejected_raw_values.source_row_number

@@ -61,19 +61,19 @@ rejected_raw_values as (
 
 final as (
     select
-        order_id,
-        customer_id,
-        ordered_at,
-        amount,
-        cost,
-        is_refund,
-        source_file,
+        keyed.order_id,
+        keyed.customer_id,
+        keyed.ordered_at,
+        keyed.amount,
+        keyed.cost,
+        keyed.is_refund,
+        keyed.source_file,
         keyed.source_row_number,
-        coalesce(order_id, '') as record_key,
+        coalesce(keyed.order_id, '') as record_key,
         rejected_raw_values.raw_values,
-        rejected_column,
-        rejection_reason,
-        is_accepted
+        keyed.rejected_column,
+        keyed.rejection_reason,
+        keyed.is_accepted
     from keyed
     left join rejected_raw_values
         on keyed.source_row_number = rejected_raw_values.source_row_number

@@ -58,18 +58,18 @@ rejected_raw_values as (
 
 final as (
     select
-        response_id,
-        customer_id,
-        responded_at,
-        survey_type,
-        score,
-        source_file,
+        keyed.response_id,
+        keyed.customer_id,
+        keyed.responded_at,
+        keyed.survey_type,
+        keyed.score,
+        keyed.source_file,
         keyed.source_row_number,
-        coalesce(response_id, '') as record_key,
+        coalesce(keyed.response_id, '') as record_key,
         rejected_raw_values.raw_values,
-        rejected_column,
-        rejection_reason,
-        is_accepted
+        keyed.rejected_column,
+        keyed.rejection_reason,
+        keyed.is_accepted
     from keyed
     left join rejected_raw_values
         on keyed.source_row_number = rejected_raw_values.source_row_number

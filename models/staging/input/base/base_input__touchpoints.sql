@@ -41,17 +41,17 @@ rejected_raw_values as (
 
 final as (
     select
-        touchpoint_id,
-        customer_id,
-        occurred_at,
-        channel,
-        source_file,
+        keyed.touchpoint_id,
+        keyed.customer_id,
+        keyed.occurred_at,
+        keyed.channel,
+        keyed.source_file,
         keyed.source_row_number,
-        touchpoint_id as record_key,
+        keyed.touchpoint_id as record_key,
         rejected_raw_values.raw_values,
-        rejected_column,
-        rejection_reason,
-        is_accepted
+        keyed.rejected_column,
+        keyed.rejection_reason,
+        keyed.is_accepted
     from keyed
     left join rejected_raw_values
         on keyed.source_row_number = rejected_raw_values.source_row_number
