@@ -1,9 +1,9 @@
-"""The field's judges, run as mirrors: ruff check and ruff format (Python).
+"""The field's judges, run as mirrors: ruff check and ruff format (Python),
+sqlfluff lint (SQL layout; .sqlfluff says why each rule is configured) and
+dbt-score lint (metadata; thresholds in pyproject.toml: every item >= 9).
 
-sqlfluff (SQL layout; .sqlfluff) and dbt-score (metadata; pyproject.toml) are
-configured and installed by requirements-dev.txt, but not yet enforced here: the
-SQL still has layout findings to fix first (issue 11). A judge that finds
-something fails the test with its own report, so CI shows what to fix.
+A judge that finds something fails the test with its own report, so CI shows
+what to fix.
 """
 
 from __future__ import annotations
@@ -34,3 +34,21 @@ def test_ruff_check() -> None:
 def test_ruff_format() -> None:
     completed = _run([str(BIN / "ruff"), "format", "--check", "."])
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_sqlfluff_lint(tmp_path) -> None:
+    completed = _run([str(BIN / "sqlfluff"), "lint", "models"], tmp_path)
+    assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr
+
+
+def test_dbt_score_lint(tmp_path) -> None:
+    target = tmp_path / "target"
+    parsed = _run(
+        [str(BIN / "dbt"), "parse", "--target-path", str(target), "--quiet"], tmp_path
+    )
+    assert parsed.returncode == 0, parsed.stdout + parsed.stderr
+    scored = _run(
+        [str(BIN / "dbt-score"), "lint", "--manifest", str(target / "manifest.json")],
+        tmp_path,
+    )
+    assert scored.returncode == 0, scored.stdout[-6000:] + scored.stderr
