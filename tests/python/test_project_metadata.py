@@ -107,3 +107,22 @@ def test_plain_name_views_work_when_the_file_is_attached_under_another_name(
             "select count(*) from analyst.marts.customer_rfm"
         ).fetchall()
     assert rows[0][0] > 0
+
+
+def test_the_demo_fills_every_public_table(demo_build):
+    """Issue 12: the demo shows every table filled, the BTYD backtest included
+    (an internal backtest when no order lies after as_of_date)."""
+    tables = [
+        name
+        for (name,) in demo_build.query(
+            "select table_name from information_schema.tables"
+            " where table_schema = 'marts' and table_type = 'BASE TABLE'"
+        )
+    ]
+    assert "btyd_backtest_v1" in tables and "customer_360_v1" in tables
+    empty = [
+        name
+        for name in tables
+        if demo_build.query(f"select count(*) from marts.{name}")[0][0] == 0
+    ]
+    assert not empty, f"empty public tables on the demo: {empty}"
