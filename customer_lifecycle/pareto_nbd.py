@@ -31,9 +31,10 @@ mixing distributions out::
 ``A_0`` term of FHL's note, with its ``alpha >= beta`` / ``alpha < beta``
 branches); here it is evaluated by Gauss-Legendre quadrature in
 ``w = ln(c + u)``, ``c = min(alpha, beta)`` (the integrand is smooth in ``w``
-for every parameter value), on 8 panels of 16 nodes, over ``[t_x, u_end]``
-where ``u_end`` is where the integrand has fallen by at least ``e^-50`` (or
-``T``). Accuracy ~1e-13 relative; the tests check it against the
+for every parameter value), on 1 to 8 panels of 16 nodes (one panel per 12
+units of the integrand's log-variation, a bound computed per pattern), over
+``[t_x, u_end]`` where ``u_end`` is where the integrand has fallen by at least
+``e^-50`` (or ``T``). Accuracy ~1e-13 relative; the tests check it against the
 hypergeometric closed form and against 2-D integration over
 ``(lambda, mu)``. The gradient differentiates under the integral with the same
 nodes, so it is the exact gradient of the evaluated likelihood up to that
@@ -110,17 +111,19 @@ def _as_params(params) -> ParetoNbdParams:
     return ParetoNbdParams(*(float(v) for v in params))
 
 
-def _rule() -> tuple[np.ndarray, np.ndarray]:
-    """Composite Gauss-Legendre rule on [0, 1]: nodes and weights (128 each)."""
+def _rule(panels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Composite Gauss-Legendre rule on [0, 1]: ``panels`` x 16 nodes and weights."""
     nodes, weights = legendre.leggauss(_NODES_PER_PANEL)
-    left = np.arange(_PANELS)[:, None] / _PANELS
-    t = left + (nodes[None, :] + 1.0) / (2.0 * _PANELS)
-    w = np.broadcast_to(weights[None, :] / (2.0 * _PANELS), t.shape)
-    return t.ravel(), w.ravel()
+    left = np.arange(panels)[:, None] / panels
+    t = left + (nodes[None, :] + 1.0) / (2.0 * panels)
+    w = np.broadcast_to(weights[None, :] / (2.0 * panels), t.shape)
+    return t.ravel(), np.log(w.ravel())
 
 
-_T_NODES, _W_NODES = _rule()
-_LOG_W_NODES = np.log(_W_NODES)
+_RULES = {p: _rule(p) for p in range(1, _PANELS + 1)}
+_T_NODES, _LOG_W_NODES = _RULES[_PANELS]
+#: log-variation of the integrand that one 16-node panel integrates to ~1e-15
+_VARIATION_PER_PANEL = 12.0
 
 
 @dataclass
@@ -136,6 +139,33 @@ class _Integral:
     mean_inv_b: np.ndarray
 
 
+def _integrate_rows(idx, out, rule, r, alpha, s, beta, x, tx, width, c, moments):
+    """Quadrature of ``I`` (and its moments) for the rows ``idx`` on one rule."""
+    t_nodes, log_w = rule
+    xs, txs, wid = x[idx], tx[idx], width[idx]
+    empty = ~(wid > 0)
+    wid = np.where(empty, 1.0, wid)
+    dw = wid[:, None] * t_nodes[None, :]
+    u = txs[:, None] + (c + txs)[:, None] * np.expm1(dw)
+    log_c = np.log(c + txs)[:, None] + dw  # ln(c+u), the Jacobian
+    # one of ln(alpha+u), ln(beta+u) is ln(c+u): only the other needs a log
+    if alpha <= beta:
+        la, lb = log_c, np.log(beta + u)
+    else:
+        la, lb = np.log(alpha + u), log_c
+    log_f = log_c - (r + xs)[:, None] * la - (s + 1.0) * lb + log_w[None, :]
+    top = log_f.max(axis=1)
+    e = np.exp(log_f - top[:, None])
+    total = e.sum(axis=1)
+    out["log_i"][idx] = np.where(empty, -np.inf, top + np.log(total) + np.log(wid))
+    if moments:
+        q = e / total[:, None]
+        out["la"][idx] = np.einsum("ij,ij->i", q, la)
+        out["ia"][idx] = np.einsum("ij,ij->i", q, 1.0 / (alpha + u))
+        out["lb"][idx] = np.einsum("ij,ij->i", q, lb)
+        out["ib"][idx] = np.einsum("ij,ij->i", q, 1.0 / (beta + u))
+
+
 def _log_integral(r, alpha, s, beta, x, tx, T, with_moments: bool) -> _Integral:
     """``ln \\int_{t_x}^{T} (alpha+u)^-(r+x) (beta+u)^-(s+1) du`` by quadrature.
 
@@ -148,36 +178,36 @@ def _log_integral(r, alpha, s, beta, x, tx, T, with_moments: bool) -> _Integral:
     c = min(alpha, beta)
     n = x.size
     out = {k: np.empty(n) for k in ("log_i", "la", "ia", "lb", "ib")}
-    for start in range(0, n, _CHUNK):
-        sl = slice(start, start + _CHUNK)
-        xs, txs, Ts = x[sl], tx[sl], T[sl]
-        with np.errstate(over="ignore"):
-            u_a = (alpha + txs) * np.exp(np.minimum(_TAIL_LOG_DROP / (r + xs), 700.0))
-            u_b = (beta + txs) * math.exp(min(_TAIL_LOG_DROP / (s + 1.0), 700.0))
-        u_end = np.minimum(np.minimum(Ts, u_a - alpha), u_b - beta)
-        width = np.log(c + u_end) - np.log(c + txs)  # >= 0
-        empty = ~(width > 0)
-        width = np.where(empty, 1.0, width)
-        dw = width[:, None] * _T_NODES[None, :]
-        u = txs[:, None] + (c + txs)[:, None] * np.expm1(dw)
-        log_jac = np.log(c + txs)[:, None] + dw  # ln(c+u)
-        la = np.log(alpha + u)
-        lb = np.log(beta + u)
-        log_f = (
-            -(r + xs)[:, None] * la
-            - (s + 1.0) * lb
-            + log_jac
-            + _LOG_W_NODES[None, :]
-            + np.log(width)[:, None]
-        )
-        log_i = special.logsumexp(log_f, axis=1)
-        out["log_i"][sl] = np.where(empty, -np.inf, log_i)
-        if with_moments:
-            q = np.exp(log_f - log_i[:, None])
-            out["la"][sl] = np.einsum("ij,ij->i", q, la)
-            out["ia"][sl] = np.einsum("ij,ij->i", q, np.exp(-la))
-            out["lb"][sl] = np.einsum("ij,ij->i", q, lb)
-            out["ib"][sl] = np.einsum("ij,ij->i", q, np.exp(-lb))
+    with np.errstate(over="ignore"):
+        u_a = (alpha + tx) * np.exp(np.minimum(_TAIL_LOG_DROP / (r + x), 700.0))
+        u_b = (beta + tx) * math.exp(min(_TAIL_LOG_DROP / (s + 1.0), 700.0))
+    u_end = np.minimum(np.minimum(T, u_a - alpha), u_b - beta)
+    width = np.log(c + u_end) - np.log(c + tx)  # >= 0
+    # panels from a bound on the integrand's log-variation over the interval
+    variation = (
+        (r + x) * np.log((alpha + u_end) / (alpha + tx))
+        + (s + 1.0) * np.log((beta + u_end) / (beta + tx))
+        + width
+    )
+    panels = np.clip(np.ceil(variation / _VARIATION_PER_PANEL), 1, _PANELS)
+    for n_panels in np.unique(panels).astype(int):
+        rows = np.flatnonzero(panels == n_panels)
+        for start in range(0, rows.size, _CHUNK):
+            idx = rows[start : start + _CHUNK]
+            _integrate_rows(
+                idx,
+                out,
+                _RULES[n_panels],
+                r,
+                alpha,
+                s,
+                beta,
+                x,
+                tx,
+                width,
+                c,
+                with_moments,
+            )
     return _Integral(out["log_i"], out["la"], out["ia"], out["lb"], out["ib"])
 
 

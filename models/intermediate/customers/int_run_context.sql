@@ -1,4 +1,7 @@
-{#- One row: the snapshot date and the time unit every model uses. -#}
+{#- One row: the snapshot date, the time unit and the customer-value vars every
+    model uses; the one way vars reach the Python models (checked on compile:
+    macros/run_vars.sql, macros/value_vars.sql). -#}
+{%- set backtest_days = btyd_backtest_days_var() -%}
 with orders as (
     select * from {{ ref('stg_input__orders') }}
 ),
@@ -8,10 +11,19 @@ final as (
         {% if as_of_date_var() is not none -%}
         cast('{{ as_of_date_var() }}' as date) as as_of_date,
         {%- else -%}
-        (select max(orders.order_date) from orders) as as_of_date,
+            (select max(orders.order_date) from orders) as as_of_date,
         {%- endif %}
         '{{ var("time_unit") | lower }}' as time_unit,
-        cast({{ time_unit_days() }} as double) as time_unit_days
+        cast({{ time_unit_days() }} as double) as time_unit_days,
+        '{{ var("clv_period") | lower }}' as clv_period,
+        cast({{ clv_period_days() }} as double) as clv_period_days,
+        cast({{ clv_horizon_periods_var() }} as integer) as clv_horizon_periods,
+        cast({{ annual_discount_rate_var() }} as double) as annual_discount_rate,
+        cast({{ btyd_min_customers_var() }} as integer) as btyd_min_customers,
+        '{{ purchase_model_var() }}' as purchase_model,
+        cast(
+            {{ backtest_days if backtest_days is not none else 'null' }} as integer
+        ) as btyd_backtest_days
 )
 
 select * from final
