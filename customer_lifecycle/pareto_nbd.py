@@ -284,10 +284,11 @@ def pareto_nbd_expected_purchases(params, horizon, frequency, recency, t) -> np.
     ``(n, 1)``); ``horizon = 0`` gives exactly 0.
     """
     p = _as_params(params)
-    h, x, tx, T = np.broadcast_arrays(
-        *(np.asarray(a, dtype=float) for a in (horizon, frequency, recency, t))
+    h = np.asarray(horizon, dtype=float)
+    x, tx, T = np.broadcast_arrays(
+        *(np.asarray(a, dtype=float) for a in (frequency, recency, t))
     )
-    alive = pareto_nbd_p_alive(p, x, tx, T)
+    alive = pareto_nbd_p_alive(p, x, tx, T)  # once per customer, not per horizon
     return np.where(h > 0, alive * _expected_if_alive(p, h, x, T), 0.0)
 
 

@@ -4,6 +4,7 @@ the warehouse on CDNOW against the published fits and the real holdout."""
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import numpy as np
@@ -11,9 +12,13 @@ import pandas as pd
 import pytest
 from conftest import CDNOW_SOURCE, FIXTURES, dbt_build
 
-from customer_lifecycle import btyd
+from customer_lifecycle import btyd, pareto_nbd
 from customer_lifecycle.cdnow import read_cdnow
-from customer_lifecycle.clv import fit_btyd, predict_customer_value
+from customer_lifecycle.clv import (
+    fit_btyd,
+    fit_pareto_nbd_sampled,
+    predict_customer_value,
+)
 
 MONTH_DAYS = 30.4375
 
@@ -59,6 +64,14 @@ def test_tiny_data_fit_fails_cleanly(tiny_build):
         " count(*) filter (where purchase_model_status = 'failed')"
         " from marts.customer_clv"
     ) == [(0, 0, 5, 5)]
+    reasons = tiny_build.query(
+        "select distinct selection_reason from marts.btyd_model_selection"
+    )
+    assert reasons == [
+        (
+            "auto: no usable fit (bg_nbd failed, pareto_nbd failed); the predictions are null",
+        )
+    ]
     runs = tiny_build.query("select model_run_id, status from marts.model_runs")
     assert len(runs) == 5 and {status for _, status in runs} == {"failed"}
     for run_id, _ in runs:
@@ -162,6 +175,25 @@ def test_cdnow_random_subsets_flag_every_degenerate_fit(cdnow_summary):
 def cdnow_summary() -> pd.DataFrame:
     orders = read_cdnow(CDNOW_SOURCE).assign(amount=lambda d: d["amount"].astype(float))
     return btyd.summarize_purchases(orders, "1997-09-30", time_unit="day")
+
+
+def test_large_pareto_fit_on_a_sample_agrees_with_the_full_fit(cdnow_summary):
+    """Above the cap, Pareto/NBD is fitted on a fixed-seed sample; its
+    parameters must lie within sampling error of the full-data fit, and the
+    reported log-likelihood is the full data's at the sample optimum."""
+    c = cdnow_summary
+    args = (c["frequency"], c["recency"], c["t"])
+    full = pareto_nbd.fit_pareto_nbd(*args)
+    sampled = fit_pareto_nbd_sampled(*args, max_customers=6000)
+    assert sampled.n_customers == len(c) and "sample of 6000" in sampled.message
+    for name, value in full.params.items():
+        se_sample = sampled.standard_errors[name] * math.sqrt(len(c) / 6000)
+        assert abs(sampled.params[name] - value) < 3 * se_sample, name
+    at_optimum = pareto_nbd.pareto_nbd_log_likelihood(sampled.params, *args).sum()
+    assert sampled.log_likelihood == pytest.approx(at_optimum, rel=1e-10)
+    assert sampled.log_likelihood <= full.log_likelihood
+    again = fit_pareto_nbd_sampled(*args, max_customers=6000)
+    assert again.params == sampled.params  # fixed seed
 
 
 def test_clv_does_not_depend_on_the_time_unit(cdnow_summary):

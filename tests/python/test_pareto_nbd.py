@@ -16,15 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import CDNOW_SOURCE
 from scipy import special
 
 from customer_lifecycle import btyd, pareto_nbd
 from customer_lifecycle.pareto_nbd import ParetoNbdParams
 
 DATA = Path(__file__).parent / "data"
-CDNOW_SOURCE = (
-    Path(__file__).resolve().parents[3] / "shared/data/cdnow/CDNOW_master.txt"
-)
 
 # FHL's note: Pareto/NBD on the 1/10 CDNOW sample (2,357 customers), 39 weeks.
 FHL_PNBD = {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.67}

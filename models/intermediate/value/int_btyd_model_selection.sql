@@ -67,9 +67,9 @@ criterion as (
         else calibration log-likelihood; a non-degenerate fit goes first. -#}
     select
         case
+            when sum(case when is_usable then 1 else 0 end) = 0 then 'none'
             when
-                count(*) filter (where is_usable and mae is null) = 0
-                and count(*) filter (where is_usable) > 0
+                sum(case when is_usable and mae is null then 1 else 0 end) = 0
                 then 'backtest_mae'
             else 'calibration_log_likelihood'
         end as criterion
@@ -123,6 +123,9 @@ final as (
         case
             when run_context.purchase_model != 'auto'
                 then 'var purchase_model = ' || run_context.purchase_model
+            when ranked.criterion = 'none'
+                then 'auto: no usable fit (' || comparison.compared
+                    || '); the predictions are null'
             when ranked.criterion = 'backtest_mae'
                 then
                     'auto: lower mean absolute error per customer in the '
