@@ -912,12 +912,15 @@ def _maximise(
             f"{label} fit failed: optimiser returned non-finite values; "
             f"n_customers={n_customers}"
         )
-    # A parameter on the optimiser's bound (e^-30 or e^30) means the data push
-    # it to 0 or infinity (e.g. b -> inf: nobody drops out). The fit is kept,
-    # as the limit model it approaches, and flagged (see degeneracy); the
-    # convergence test then applies to the free parameters only.
+    # A parameter on the optimiser's bound (e^-30 or e^30), or on its way there
+    # (outside [DEGENERATE_LOW, DEGENERATE_HIGH], along a flat ridge where the
+    # optimiser stops early), means the data push it to 0 or infinity (e.g.
+    # b -> inf: nobody drops out). The fit is kept, as the limit model it
+    # approaches, and flagged (see degeneracy); the convergence test then
+    # applies to the parameters inside that range only.
     at_bound = np.abs(phi) > _LOG_BOUND - 0.5
-    grad_max = float(np.max(np.abs(g[~at_bound]), initial=0.0))
+    running_off = (phi > math.log(DEGENERATE_HIGH)) | (phi < math.log(DEGENERATE_LOW))
+    grad_max = float(np.max(np.abs(g[~running_off]), initial=0.0))
     if grad_max > _GRAD_TOL:
         raise FitError(
             f"{label} fit failed: optimiser did not converge (max |gradient| "
