@@ -72,12 +72,12 @@ __all__ = [
     "bgnbd_expected_purchases_new_customer",
     "bgnbd_log_likelihood",
     "bgnbd_p_alive",
+    "degeneracy",
     "expected_margin_by_period",
     "fit_bgnbd",
     "fit_gamma_gamma",
     "frequency_spend_correlation",
     "gamma_gamma_expected_spend",
-    "gamma_gamma_log_likelihood",
     "summarize_purchases",
 ]
 
@@ -161,7 +161,46 @@ class FitResult:
 
 
 _BGNBD_NAMES = ("r", "alpha", "a", "b")
+
 _GG_NAMES = ("p", "q", "gamma")
+
+
+#: A fitted parameter outside [DEGENERATE_LOW, DEGENERATE_HIGH] marks a fit at a
+#: boundary of the parameter space: the data do not identify the model there.
+DEGENERATE_LOW = 1e-4
+DEGENERATE_HIGH = 1e4
+
+
+def degeneracy(result: FitResult) -> str | None:
+    """Why a fit is degenerate, in words, or None when it is not.
+
+    Degenerate: a parameter above :data:`DEGENERATE_HIGH` or below
+    :data:`DEGENERATE_LOW` (the optimum sits on a boundary, e.g. BG/NBD's
+    ``b -> inf`` when nobody drops out), or a standard error that is not a
+    finite positive number (the Hessian is singular: the likelihood is flat in
+    some direction). Predictions of such a fit are those of the limit model and
+    may be fine, but its parameters mean nothing on their own.
+    """
+    reasons = []
+    off = {
+        name: value
+        for name, value in result.params.items()
+        if not DEGENERATE_LOW <= value <= DEGENERATE_HIGH
+    }
+    if off:
+        listed = ", ".join(f"{name}={value:.3g}" for name, value in off.items())
+        reasons.append(
+            f"parameter(s) at a boundary ({listed}; outside "
+            f"[{DEGENERATE_LOW:g}, {DEGENERATE_HIGH:g}])"
+        )
+    no_se = [
+        name
+        for name, value in result.standard_errors.items()
+        if not (math.isfinite(value) and value > 0)
+    ]
+    if no_se:
+        reasons.append(f"no finite standard error for {', '.join(no_se)}")
+    return "; ".join(reasons) or None
 
 
 # --------------------------------------------------------------------------- #
@@ -519,29 +558,6 @@ def bgnbd_expected_purchases_new_customer(params, horizon) -> np.ndarray:
 # --------------------------------------------------------------------------- #
 # Gamma-Gamma closed forms
 # --------------------------------------------------------------------------- #
-def gamma_gamma_log_likelihood(params, frequency, monetary_value) -> np.ndarray:
-    """Per-repeat-buyer Gamma-Gamma log-likelihood of ``mbar`` given ``x`` (x > 0).
-
-    Fader & Hardie (2013) eq. 3 (density of the mean of x repeat transactions)::
-
-        ln f = ln G(px+q) - ln G(px) - ln G(q) + q ln(gamma) + (px-1) ln(mbar)
-               + px ln(x) - (px+q) ln(gamma + x mbar)
-    """
-    g = _as_gg(params)
-    x, m = _floats(frequency, monetary_value)
-    p, q, gam = g.p, g.q, g.gamma
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (
-            special.gammaln(p * x + q)
-            - special.gammaln(p * x)
-            - special.gammaln(q)
-            + q * math.log(gam)
-            + (p * x - 1.0) * np.log(m)
-            + p * x * np.log(x)
-            - (p * x + q) * np.log(gam + x * m)
-        )
-
-
 def gamma_gamma_expected_spend(params, frequency, monetary_value) -> np.ndarray:
     """Expected mean spend per future transaction, ``E[M | x, mbar]``.
 
@@ -758,7 +774,13 @@ class _BgNbdProblem(_Problem):
 
 
 class _GammaGammaProblem(_Problem):
-    """Gamma-Gamma weighted NLL; see :func:`gamma_gamma_log_likelihood`."""
+    """Gamma-Gamma weighted NLL of the repeat buyers' mean spend ``mbar`` given ``x``.
+
+    Fader & Hardie (2013) eq. 3 (density of the mean of x repeat transactions)::
+
+        ln f = ln G(px+q) - ln G(px) - ln G(q) + q ln(gamma) + (px-1) ln(mbar)
+               + px ln(x) - (px+q) ln(gamma + x mbar)
+    """
 
     names = _GG_NAMES
 
@@ -890,13 +912,15 @@ def _maximise(
             f"{label} fit failed: optimiser returned non-finite values; "
             f"n_customers={n_customers}"
         )
-    at_bound = [nm for nm, v in zip(names, phi) if abs(v) > _LOG_BOUND - 0.5]
-    if at_bound:
-        raise FitError(
-            f"{label} fit failed: parameter(s) {', '.join(at_bound)} ran off to "
-            f"0 or infinity ({', '.join(f'{n}={v:.3g}' for n, v in zip(names, theta))}); "
-            f"the data do not identify the model; n_customers={n_customers}"
-        )
+    # A parameter on the optimiser's bound (e^-30 or e^30), or on its way there
+    # (outside [DEGENERATE_LOW, DEGENERATE_HIGH], along a flat ridge where the
+    # optimiser stops early), means the data push it to 0 or infinity (e.g.
+    # b -> inf: nobody drops out). The fit is kept, as the limit model it
+    # approaches, and flagged (see degeneracy); the convergence test then
+    # applies to the parameters inside that range only.
+    at_bound = np.abs(phi) > _LOG_BOUND - 0.5
+    running_off = (phi > math.log(DEGENERATE_HIGH)) | (phi < math.log(DEGENERATE_LOW))
+    grad_max = float(np.max(np.abs(g[~running_off]), initial=0.0))
     if grad_max > _GRAD_TOL:
         raise FitError(
             f"{label} fit failed: optimiser did not converge (max |gradient| "
@@ -929,6 +953,9 @@ def _maximise(
     )
     if cov is None:
         message += "; Hessian not positive definite, standard errors are NaN"
+    if np.any(at_bound):
+        bound_names = ", ".join(nm for nm, b in zip(names, at_bound) if b)
+        message += f"; {bound_names} ran off to 0 or infinity (optimiser bound)"
     return FitResult(
         model_name="",
         params={nm: float(v) for nm, v in zip(names, theta)},
@@ -951,20 +978,14 @@ def _check_weights(weights, n: int, label: str) -> np.ndarray:
     return w
 
 
-def fit_bgnbd(frequency, recency, t, weights=None, initial=None) -> FitResult:
-    """Fit BG/NBD by maximum likelihood (FHL 2005 eq. 6, see :func:`bgnbd_log_likelihood`).
+def _checked_rows(frequency, recency, t, weights, label: str):
+    """Validated purchase-count rows for a BG/NBD or Pareto/NBD fit.
 
-    ``frequency`` = repeat purchases x, ``recency`` = t_x, ``t`` = T, all times in
-    one time unit (``alpha`` comes out in that unit). ``weights`` are per-row
-    counts (a row with weight k counts as k identical customers);
-    ``initial`` an optional starting point (``BgNbdParams``, mapping or
-    4-sequence) tried in addition to built-in starts.
-
-    Raises :class:`FitError` for invalid input, fewer than
-    ``MIN_CUSTOMERS`` customers, no repeat buyers, identical customers, or a
-    non-finite / non-converged optimum.
+    Returns ``x, t_x, T, w`` (rows of zero weight dropped) and ``n_customers``;
+    raises :class:`FitError` naming the problem: missing or negative values,
+    recency > t, fewer than ``MIN_CUSTOMERS`` customers, no repeat buyers,
+    identical customers, or no time observed.
     """
-    label = "BG/NBD"
     x, tx, T = (np.ravel(v) for v in _floats(frequency, recency, t))
     w = _check_weights(weights, x.size, label)
     n_customers = round(float(w.sum()))
@@ -1003,6 +1024,24 @@ def fit_bgnbd(frequency, recency, t, weights=None, initial=None) -> FitResult:
             f"{label} fit failed: no customer has been observed for any time (all t == 0); "
             f"n_customers={n_customers}"
         )
+    return x, tx, T, w, n_customers
+
+
+def fit_bgnbd(frequency, recency, t, weights=None, initial=None) -> FitResult:
+    """Fit BG/NBD by maximum likelihood (FHL 2005 eq. 6, see :func:`bgnbd_log_likelihood`).
+
+    ``frequency`` = repeat purchases x, ``recency`` = t_x, ``t`` = T, all times in
+    one time unit (``alpha`` comes out in that unit). ``weights`` are per-row
+    counts (a row with weight k counts as k identical customers);
+    ``initial`` an optional starting point (``BgNbdParams``, mapping or
+    4-sequence) tried in addition to built-in starts.
+
+    Raises :class:`FitError` for invalid input, fewer than
+    ``MIN_CUSTOMERS`` customers, no repeat buyers, identical customers, or a
+    non-finite / non-converged optimum.
+    """
+    label = "BG/NBD"
+    x, tx, T, w, n_customers = _checked_rows(frequency, recency, t, weights, label)
     problem = _BgNbdProblem(x, tx, T, w)
     rate = max(problem.xw / max(_dot(w, T), 1e-12), 1e-6)  # repeat purchases per unit
     starts = []
@@ -1020,7 +1059,7 @@ def fit_bgnbd(frequency, recency, t, weights=None, initial=None) -> FitResult:
 
 
 def fit_gamma_gamma(frequency, monetary_value, weights=None) -> FitResult:
-    """Fit Gamma-Gamma by maximum likelihood (see :func:`gamma_gamma_log_likelihood`).
+    """Fit Gamma-Gamma by maximum likelihood (Fader & Hardie 2013 eq. 3, see ``_GammaGammaProblem``).
 
     Uses only rows with ``frequency > 0`` and ``monetary_value > 0`` (repeat
     buyers with a positive mean repeat spend); ``n_customers`` counts those.

@@ -1,18 +1,27 @@
 """Customer value from the BTYD models: the logic behind the dbt models in
 ``python_models/clv``, kept here so that it is tested by pytest.
 
-Two steps:
+Three steps:
 
-1. :func:`fit_btyd` fits BG/NBD on the purchase summary (frequency, recency, t) and
-   Gamma-Gamma on the repeat buyers (frequency, monetary_value), and returns one
-   run-log row per model: status, parameters, standard errors, log-likelihood,
-   the frequency-spend correlation Gamma-Gamma assumes away, and the fit time.
-   A fit that cannot be made (tiny data, no repeat buyers, no convergence) gives
-   ``status = 'failed'`` and the reason, never an exception: the build goes on and
-   the value columns are null.
-2. :func:`predict_customer_value` turns the fitted parameters into per-customer
-   ``p_alive``, expected purchases and order value, predicted (discounted) CLV
-   over the horizon, and expected purchases over the backtest window.
+1. :func:`fit_btyd` fits the two purchase models, BG/NBD and Pareto/NBD, on the
+   purchase summary (frequency, recency, t), and Gamma-Gamma on the repeat buyers
+   (frequency, monetary_value); one run-log row per model in the shape of
+   :data:`customer_lifecycle.runs.RUN_SCHEMA` (plus the BTYD columns of
+   :data:`FIT_COLUMNS`), with its ``model_run_id``. Status: ``fitted``;
+   ``degenerate`` when the optimum lies on a boundary of the parameter space or
+   has no finite standard errors (:func:`customer_lifecycle.btyd.degeneracy`;
+   the predictions are those of the limit model and are kept, flagged); or
+   ``failed`` with the reason (tiny data, no repeat buyers, no convergence),
+   never an exception: the build goes on and the value columns are null.
+   :func:`fit_btyd_runs` adds the backtest fits on the calibration summary when
+   the backtest is internal (no orders after as_of_date).
+2. :func:`predict_customer_value` turns the fitted parameters (read from the
+   run-log table, not from a Python object) into per-customer and per purchase
+   model ``p_alive``, probability of a purchase in the horizon, expected
+   purchases and order value and predicted (discounted) CLV, scoring each
+   distinct (frequency, recency, t, monetary_value) pattern once.
+3. :func:`predict_backtest_purchases` scores the backtest customers with the
+   fits of the backtest's calibration date.
 
 Time units: the summary is in the BTYD unit (``time_unit_days`` days); the CLV
 horizon is ``horizon_periods`` periods of ``period_days`` days. Each period is
@@ -23,38 +32,49 @@ horizon is ``horizon_periods`` periods of ``period_days`` days. Each period is
 from __future__ import annotations
 
 import json
+import math
 import time
+from collections.abc import Callable
 from importlib import metadata
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from customer_lifecycle import btyd
+from customer_lifecycle import btyd, pareto_nbd
 
 DAYS_PER_YEAR = 365.25
 
-RUN_COLUMNS = [
-    "model_name",
-    "model_version",
-    "status",
-    "message",
-    "as_of_date",
-    "time_unit",
-    "training_rows",
-    "parameters",
-    "standard_errors",
-    "features",
-    "package_versions",
-    "fit_seconds",
-    "log_likelihood",
-    "frequency_spend_correlation",
-]
+#: The purchase (count) models, in the order they are reported.
+PURCHASE_MODELS = ("bg_nbd", "pareto_nbd")
+
+#: BTYD run-log columns beyond customer_lifecycle.runs.RUN_SCHEMA.
+FIT_COLUMNS = {
+    "fit_role": "string",
+    "time_unit": "string",
+    "standard_errors": "string",
+    "log_likelihood": "Float64",
+    "frequency_spend_correlation": "Float64",
+}
+
+#: Pareto/NBD evaluates an integral per distinct pattern, so above this many
+#: customers it is fitted on a fixed-seed sample (BG/NBD needs no sample).
+PARETO_FIT_MAX_CUSTOMERS = 100_000
 
 _FEATURES = {
     "bg_nbd": "frequency, recency, t",
+    "pareto_nbd": "frequency, recency, t",
     "gamma_gamma": "frequency, monetary_value (repeat buyers)",
 }
+
+PREDICTION_COLUMNS = [
+    "customer_id",
+    "purchase_model",
+    "p_alive",
+    "probability_of_purchase_in_horizon",
+    "expected_purchases",
+    "expected_order_value",
+    "predicted_clv",
+]
 
 
 def package_versions() -> str:
@@ -67,95 +87,225 @@ def _json(values: dict[str, float]) -> str:
     return json.dumps({k: float(v) for k, v in values.items()}, sort_keys=True)
 
 
+def _run_schema() -> dict[str, object]:
+    # deferred: customer_lifecycle.runs imports package_versions from here
+    from customer_lifecycle import runs
+
+    return {**runs.RUN_SCHEMA, **FIT_COLUMNS}
+
+
+def fit_pareto_nbd_sampled(
+    x, tx, t, max_customers: int = PARETO_FIT_MAX_CUSTOMERS, seed: int = 0
+) -> btyd.FitResult:
+    """Pareto/NBD fit; on a fixed-seed sample of ``max_customers`` rows when larger.
+
+    The log-likelihood is then recomputed on all rows at the sample's optimum
+    and the standard errors are scaled to all rows (``se * sqrt(m / n)``, the
+    information grows with the number of customers), so the figures compare
+    with BG/NBD's on the full data; the message says so.
+    """
+    x, tx, t = (np.asarray(v, dtype=float) for v in (x, tx, t))
+    n = x.size
+    if n <= max_customers:
+        return pareto_nbd.fit_pareto_nbd(x, tx, t)
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.choice(n, size=max_customers, replace=False))
+    result = pareto_nbd.fit_pareto_nbd(x[pick], tx[pick], t[pick])
+    theta = np.array([result.params[k] for k in pareto_nbd.PARAMETER_NAMES])
+    problem = pareto_nbd._ParetoNbdProblem(x, tx, t, np.ones(n))
+    result.log_likelihood = -problem.nll_grad(theta)[0]
+    scale = math.sqrt(max_customers / n)
+    result.standard_errors = {k: v * scale for k, v in result.standard_errors.items()}
+    result.n_customers = n
+    result.message += (
+        f"; fitted on a fixed-seed sample of {max_customers} of {n} customers "
+        f"(log-likelihood on all, standard errors scaled to all)"
+    )
+    return result
+
+
+def _fitters(x, tx, t, m) -> dict[str, Callable[[], btyd.FitResult]]:
+    return {
+        "bg_nbd": lambda: btyd.fit_bgnbd(x, tx, t),
+        "pareto_nbd": lambda: fit_pareto_nbd_sampled(x, tx, t),
+        "gamma_gamma": lambda: btyd.fit_gamma_gamma(x, m),
+    }
+
+
+def _fit_row(name, fit, n_rows, min_customers) -> dict:
+    """One model's fit: status, message, parameters, errors, LL and duration."""
+    started = time.perf_counter()
+    row: dict = {"parameters": None}
+    try:
+        if n_rows < min_customers:
+            raise btyd.FitError(
+                f"{name} not fitted: {n_rows} customers, fewer than "
+                f"btyd_min_customers = {min_customers}"
+            )
+        result = fit()
+        problem = btyd.degeneracy(result)
+        row.update(
+            status="fitted" if problem is None else "degenerate",
+            message=result.message
+            if problem is None
+            else f"degenerate fit: {problem}; {result.message}",
+            parameters=_json(result.params),
+            standard_errors=_json(result.standard_errors),
+            log_likelihood=float(result.log_likelihood),
+        )
+    except btyd.FitError as error:
+        row.update(status="failed", message=str(error))
+    row["fit_seconds"] = time.perf_counter() - started
+    return row
+
+
+def _run_name(model_name: str, fit_role: str) -> str:
+    """Run-log name of a fit: the model, with '_backtest' for a backtest refit."""
+    return model_name if fit_role == "scoring" else f"{model_name}_backtest"
+
+
 def fit_btyd(
     summary: pd.DataFrame,
     as_of_date,
     time_unit: str,
     min_customers: int = btyd.MIN_CUSTOMERS,
+    fit_role: str = "scoring",
+    models: tuple[str, ...] = (*PURCHASE_MODELS, "gamma_gamma"),
 ) -> pd.DataFrame:
-    """Fit BG/NBD and Gamma-Gamma; one run-log row per model (see RUN_COLUMNS).
+    """Fit the BTYD models; one run-log row per model (``runs.RUN_SCHEMA`` +
+    :data:`FIT_COLUMNS`).
 
-    ``summary`` has the columns of ``marts.customer_purchase_summary``
-    (frequency, recency, t, monetary_value). Gamma-Gamma uses only customers with
-    frequency > 0 and monetary_value > 0.
+    ``summary`` has the columns of ``int_customer_purchase_summary``
+    (frequency, recency, t, monetary_value) as of ``as_of_date``. Gamma-Gamma
+    uses only customers with frequency > 0 and monetary_value > 0.
+    ``fit_role``: 'scoring' (the fits behind the predictions) or 'backtest'
+    (the fits of an internal backtest's calibration period, named
+    ``<model>_backtest`` in the run log).
+    ``model_run_id`` is ``runs.model_run_id(model, as_of_date, parameters)``;
+    a failed fit's parameters are its settings.
     """
+    from customer_lifecycle import runs
+
     x = summary["frequency"].to_numpy(dtype=float)
     tx = summary["recency"].to_numpy(dtype=float)
     t = summary["t"].to_numpy(dtype=float)
-    m = summary["monetary_value"].to_numpy(dtype=float)
+    m = (
+        summary["monetary_value"].to_numpy(dtype=float)
+        if "monetary_value" in summary
+        else np.zeros(x.size)  # the backtest refits need no spend
+    )
     repeat = (x > 0) & (m > 0)
+    as_of = pd.Timestamp(as_of_date)
+    fitters = _fitters(x, tx, t, m)
     rows = []
-    for name, n_rows, fit in (
-        ("bg_nbd", len(x), lambda: btyd.fit_bgnbd(x, tx, t)),
-        ("gamma_gamma", int(repeat.sum()), lambda: btyd.fit_gamma_gamma(x, m)),
-    ):
-        row = dict.fromkeys(RUN_COLUMNS)
+    for name in models:
+        n_rows = int(repeat.sum()) if name == "gamma_gamma" else len(x)
+        row = _fit_row(name, fitters[name], n_rows, min_customers)
+        settings = runs.to_json(
+            {"time_unit": time_unit, "btyd_min_customers": min_customers}
+        )
         row.update(
-            model_name=name,
+            record_type="run",
+            model_name=_run_name(name, fit_role),
             model_version=f"{name}-v1",
-            as_of_date=pd.Timestamp(as_of_date).date() if as_of_date else None,
-            time_unit=time_unit,
+            as_of_date=as_of.date(),
             training_rows=n_rows,
             features=_FEATURES[name],
             package_versions=package_versions(),
+            fit_role=fit_role,
+            time_unit=time_unit,
+            model_run_id=runs.model_run_id(name, as_of, row["parameters"] or settings),
         )
-        started = time.perf_counter()
-        try:
-            if n_rows < min_customers:
-                raise btyd.FitError(
-                    f"{name} not fitted: {n_rows} customers, fewer than "
-                    f"btyd_min_customers = {min_customers}"
-                )
-            result = fit()
-            if not result.converged:
-                raise btyd.FitError(f"{name} fit did not converge: {result.message}")
-            row.update(
-                status="fitted",
-                message=result.message,
-                parameters=_json(result.params),
-                standard_errors=_json(result.standard_errors),
-                log_likelihood=float(result.log_likelihood),
-            )
-        except btyd.FitError as error:
-            row.update(status="failed", message=str(error))
-        row["fit_seconds"] = time.perf_counter() - started
         if name == "gamma_gamma" and repeat.sum() >= 2:
             row["frequency_spend_correlation"] = btyd.frequency_spend_correlation(
                 x[repeat], m[repeat]
             )
         rows.append(row)
-    # Typed columns, so that DuckDB sees varchar/double even when all are null.
-    return pd.DataFrame(rows, columns=RUN_COLUMNS).astype(
-        {
-            **dict.fromkeys(
-                [
-                    "model_name",
-                    "model_version",
-                    "status",
-                    "message",
-                    "time_unit",
-                    "parameters",
-                    "standard_errors",
-                    "features",
-                    "package_versions",
-                ],
-                "string",
-            ),
-            "as_of_date": pd.ArrowDtype(pa.date32()),
-            "training_rows": "Int64",
-            "fit_seconds": "Float64",
-            "log_likelihood": "Float64",
-            "frequency_spend_correlation": "Float64",
-        }
+    schema = _run_schema()
+    frame = pd.DataFrame(rows).reindex(columns=list(schema))
+    return frame.astype(schema)
+
+
+def fit_btyd_runs(
+    summary: pd.DataFrame,
+    backtest_summary: pd.DataFrame,
+    backtest_window: pd.DataFrame,
+    as_of_date,
+    time_unit: str,
+    min_customers: int,
+) -> pd.DataFrame:
+    """The scoring fits, and the purchase models refitted on the calibration
+    summary when the backtest is internal (``backtest_kind = 'internal'``: no
+    orders after as_of_date, so the window is the last stretch before it).
+    An external backtest scores the holdout with the scoring fits."""
+    frames = [fit_btyd(summary, as_of_date, time_unit, min_customers)]
+    window = backtest_window.iloc[0]
+    if window["backtest_kind"] == "internal":
+        frames.append(
+            fit_btyd(
+                backtest_summary,
+                window["calibration_end_date"],
+                time_unit,
+                min_customers,
+                fit_role="backtest",
+                models=PURCHASE_MODELS,
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def fitted_parameters(
+    runs: pd.DataFrame, model_name: str, fit_role: str = "scoring"
+) -> dict[str, float] | None:
+    """Parameters of a usable fit (fitted or degenerate) from the run log, else None."""
+    row = runs.loc[runs["model_name"] == _run_name(model_name, fit_role)]
+    if row.empty or row["status"].iloc[0] not in ("fitted", "degenerate"):
+        return None
+    return json.loads(row["parameters"].iloc[0])
+
+
+def _patterns(frame: pd.DataFrame, columns: list[str]):
+    """Distinct rows of ``columns`` and, per input row, the index of its pattern."""
+    codes, uniques = pd.MultiIndex.from_frame(frame[columns]).factorize()
+    distinct = pd.DataFrame(list(uniques), columns=columns) if len(uniques) else None
+    if distinct is None:
+        distinct = frame[columns].iloc[:0]
+    return distinct.astype(float), codes
+
+
+def _purchase_predictions(name, params, h_units, x, tx, t):
+    """p_alive, P(purchase in horizon), E[purchases in horizon] for one model."""
+    if name == "bg_nbd":
+        p = btyd.BgNbdParams(**params)
+        return (
+            btyd.bgnbd_p_alive(p, x, tx, t),
+            1.0 - btyd.bgnbd_probability_no_purchase(p, h_units, x, tx, t),
+            btyd.bgnbd_expected_purchases(p, h_units, x, tx, t),
+        )
+    p = pareto_nbd.ParetoNbdParams(**params)
+    return (
+        pareto_nbd.pareto_nbd_p_alive(p, x, tx, t),
+        pareto_nbd.pareto_nbd_probability_of_purchase(p, h_units, x, tx, t),
+        pareto_nbd.pareto_nbd_expected_purchases(p, h_units, x, tx, t),
     )
 
 
-def fitted_parameters(runs: pd.DataFrame, model_name: str) -> dict[str, float] | None:
-    """Parameters of a fitted model from the run log, or None when it failed."""
-    row = runs.loc[runs["model_name"] == model_name]
-    if row.empty or row["status"].iloc[0] != "fitted":
-        return None
-    return json.loads(row["parameters"].iloc[0])
+def _expected(name, params, horizon, x, tx, t) -> np.ndarray:
+    if name == "bg_nbd":
+        return btyd.bgnbd_expected_purchases(
+            btyd.BgNbdParams(**params), horizon, x, tx, t
+        )
+    return pareto_nbd.pareto_nbd_expected_purchases(
+        pareto_nbd.ParetoNbdParams(**params), horizon, x, tx, t
+    )
+
+
+def _discounted_purchases(name, params, x, tx, t, n_periods, period_units, d_period):
+    """Sum over periods k = 1..H of E[purchases in period k] / (1 + d)^k."""
+    edges = np.arange(n_periods + 1, dtype=float) * period_units
+    cum = _expected(name, params, edges[None, :], x[:, None], tx[:, None], t[:, None])
+    discount = (1.0 + d_period) ** -np.arange(1, n_periods + 1, dtype=float)
+    return np.diff(cum, axis=1) @ discount
 
 
 def predict_customer_value(
@@ -166,73 +316,102 @@ def predict_customer_value(
     period_days: float,
     horizon_periods: int,
     annual_discount_rate: float,
-    backtest_days: float,
 ) -> pd.DataFrame:
-    """Per-customer BTYD predictions; all value columns null when a fit failed.
+    """Per customer and purchase model: predictions; null when a fit failed.
 
-    Columns: customer_id, p_alive, probability_of_purchase_in_horizon,
-    expected_purchases (over the horizon), expected_order_value (Gamma-Gamma
-    E[M | x, mbar], the population mean for customers without repeat purchases),
-    predicted_clv (sum over periods k = 1..H of the expected purchases in period
-    k x expected order value x margin / (1 + d_period)^k), and
-    predicted_backtest_purchases (over ``backtest_days``; null when 0).
+    Columns (:data:`PREDICTION_COLUMNS`): customer_id, purchase_model (bg_nbd or
+    pareto_nbd), p_alive, probability_of_purchase_in_horizon, expected_purchases
+    (over the horizon), expected_order_value (Gamma-Gamma ``E[M | x, mbar]``, the
+    population mean for customers without repeat purchases) and predicted_clv::
+
+        sum_{k=1..H} E[purchases in period k] x E[M | x, mbar] x margin / (1 + d)^k
+
+    (zero margin gives exactly 0, also where the spend is infinite). Each
+    distinct (frequency, recency, t, monetary_value) pattern is scored once and
+    joined back to its customers.
     """
-    n = len(summary)
-    x = summary["frequency"].to_numpy(dtype=float)
-    tx = summary["recency"].to_numpy(dtype=float)
-    t = summary["t"].to_numpy(dtype=float)
-    m = summary["monetary_value"].to_numpy(dtype=float)
     period_units = period_days / time_unit_days
     horizon_units = horizon_periods * period_units
-    empty = np.full(n, np.nan)
-    out = pd.DataFrame({"customer_id": summary["customer_id"].to_numpy()})
-    bg = fitted_parameters(runs, "bg_nbd")
+    d_period = (1.0 + annual_discount_rate) ** (period_days / DAYS_PER_YEAR) - 1.0
+    distinct, codes = _patterns(
+        summary, ["frequency", "recency", "t", "monetary_value"]
+    )
+    x, tx, t, m = (distinct[c].to_numpy() for c in distinct.columns)
+    margin = np.asarray(margin_rate, dtype=float)
     gg = fitted_parameters(runs, "gamma_gamma")
-    if bg is None:
-        for column in (
-            "p_alive",
-            "probability_of_purchase_in_horizon",
-            "expected_purchases",
-            "predicted_backtest_purchases",
-        ):
-            out[column] = empty
-    else:
-        params = btyd.BgNbdParams(**bg)
-        out["p_alive"] = btyd.bgnbd_p_alive(params, x, tx, t)
-        out["probability_of_purchase_in_horizon"] = 1.0 - (
-            btyd.bgnbd_probability_no_purchase(params, horizon_units, x, tx, t)
+    spend = (
+        btyd.gamma_gamma_expected_spend(btyd.GammaGammaParams(**gg), x, m)
+        if gg is not None
+        else np.full(x.size, np.nan)
+    )
+    frames = []
+    for name in PURCHASE_MODELS:
+        params = fitted_parameters(runs, name)
+        out = pd.DataFrame({"customer_id": summary["customer_id"].to_numpy()})
+        out["purchase_model"] = name
+        if params is None:
+            for column in PREDICTION_COLUMNS[2:]:
+                out[column] = np.nan
+            frames.append(out)
+            continue
+        alive, any_purchase, expected = _purchase_predictions(
+            name, params, horizon_units, x, tx, t
         )
-        out["expected_purchases"] = btyd.bgnbd_expected_purchases(
-            params, horizon_units, x, tx, t
+        discounted = _discounted_purchases(
+            name, params, x, tx, t, horizon_periods, period_units, d_period
         )
-        out["predicted_backtest_purchases"] = (
-            btyd.bgnbd_expected_purchases(
-                params, backtest_days / time_unit_days, x, tx, t
+        out["p_alive"] = alive[codes]
+        out["probability_of_purchase_in_horizon"] = any_purchase[codes]
+        out["expected_purchases"] = expected[codes]
+        out["expected_order_value"] = spend[codes]
+        with np.errstate(invalid="ignore"):
+            value = discounted[codes] * spend[codes] * margin
+        out["predicted_clv"] = np.where(margin == 0, 0.0, value)
+        if gg is None:
+            out["predicted_clv"] = np.nan
+        frames.append(out)
+    return pd.concat(frames, ignore_index=True)[PREDICTION_COLUMNS]
+
+
+def predict_backtest_purchases(
+    backtest_summary: pd.DataFrame,
+    runs: pd.DataFrame,
+    backtest_window: pd.DataFrame,
+    time_unit_days: float,
+) -> pd.DataFrame:
+    """Expected purchases in the backtest window per customer and purchase model.
+
+    ``backtest_summary``: (frequency, recency, t) as of the window's
+    calibration_end_date. The fits are those of that date: the 'backtest' fits
+    for an internal backtest, the 'scoring' fits for an external one. Columns:
+    customer_id, purchase_model, predicted_purchases (null when the fit failed);
+    no rows when the window is empty.
+    """
+    window = backtest_window.iloc[0]
+    days = float(window["backtest_days"] or 0)
+    role = "backtest" if window["backtest_kind"] == "internal" else "scoring"
+    columns = ["customer_id", "purchase_model", "predicted_purchases"]
+    if days <= 0 or backtest_summary.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
+            {"customer_id": "string", "purchase_model": "string"}
+        )
+    distinct, codes = _patterns(backtest_summary, ["frequency", "recency", "t"])
+    x, tx, t = (distinct[c].to_numpy() for c in distinct.columns)
+    frames = []
+    for name in PURCHASE_MODELS:
+        params = fitted_parameters(runs, name, role)
+        predicted = (
+            _expected(name, params, days / time_unit_days, x, tx, t)[codes]
+            if params is not None
+            else np.full(len(codes), np.nan)
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "customer_id": backtest_summary["customer_id"].to_numpy(),
+                    "purchase_model": name,
+                    "predicted_purchases": predicted,
+                }
             )
-            if backtest_days > 0
-            else empty
         )
-    if gg is None:
-        out["expected_order_value"] = empty
-    else:
-        out["expected_order_value"] = btyd.gamma_gamma_expected_spend(
-            btyd.GammaGammaParams(**gg), x, m
-        )
-    if bg is None or gg is None:
-        out["predicted_clv"] = empty
-    else:
-        by_period = btyd.expected_margin_by_period(
-            btyd.BgNbdParams(**bg),
-            btyd.GammaGammaParams(**gg),
-            x,
-            tx,
-            t,
-            m,
-            n_periods=horizon_periods,
-            period_length=period_units,
-            margin=np.asarray(margin_rate, dtype=float),
-            annual_discount_rate=annual_discount_rate,
-            periods_per_year=DAYS_PER_YEAR / period_days,
-        )
-        out["predicted_clv"] = by_period.sum(axis=1)
-    return out
+    return pd.concat(frames, ignore_index=True)

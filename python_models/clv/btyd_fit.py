@@ -1,20 +1,26 @@
-"""Fit BG/NBD and Gamma-Gamma by maximum likelihood on the purchase summary.
+"""Fit BG/NBD, Pareto/NBD and Gamma-Gamma by maximum likelihood.
 
-Thin: the maths is in customer_lifecycle.btyd, the run bookkeeping in
-customer_lifecycle.clv.fit_btyd. One row per model; this table is a run log
-(it holds fit durations), published through marts.btyd_model_parameters (without
-durations) and marts.model_runs.
+Thin: the maths is in customer_lifecycle.btyd and customer_lifecycle.pareto_nbd,
+the run bookkeeping in customer_lifecycle.clv.fit_btyd_runs. One row per fit
+(the scoring fits as of as_of_date, and the purchase models refitted on the
+calibration period of an internal backtest); this table is a run log (it holds
+fit durations), published through marts.btyd_model_parameters (without
+durations) and marts.model_runs. Vars come from int_run_context only.
 """
 
-from customer_lifecycle.clv import fit_btyd
+from customer_lifecycle.clv import fit_btyd_runs
 
 
 def model(dbt, session):
-    summary = dbt.ref("customer_purchase_summary").df()
-    context = dbt.ref("int_run_context").df()
-    return fit_btyd(
-        summary,
-        as_of_date=context["as_of_date"].iloc[0],
-        time_unit=str(context["time_unit"].iloc[0]),
-        min_customers=int(dbt.config.get("btyd_min_customers")),
+    summary = dbt.ref("int_customer_purchase_summary").df()
+    backtest_summary = dbt.ref("int_btyd_backtest_summary").df()
+    window = dbt.ref("int_btyd_backtest_window").df()
+    context = dbt.ref("int_run_context").df().iloc[0]
+    return fit_btyd_runs(
+        summary.sort_values("customer_id").reset_index(drop=True),
+        backtest_summary.sort_values("customer_id").reset_index(drop=True),
+        window,
+        as_of_date=context["as_of_date"],
+        time_unit=str(context["time_unit"]),
+        min_customers=int(context["btyd_min_customers"]),
     )

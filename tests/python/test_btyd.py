@@ -11,17 +11,17 @@ with known parameters.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import CDNOW_SOURCE
 from scipy import integrate, optimize, special
 
 from customer_lifecycle import btyd
 from customer_lifecycle.btyd import BgNbdParams, FitError, GammaGammaParams
 
-CDNOW_PATH = Path("/work/shared/data/cdnow/CDNOW_master.txt")
+CDNOW_PATH = CDNOW_SOURCE
 CAL_END = pd.Timestamp("1997-09-30")
 HOLDOUT_END = pd.Timestamp("1998-06-30")
 
@@ -163,8 +163,7 @@ def simulate_bgnbd(n, r, alpha, a, b, T, rng):
 # --------------------------------------------------------------------------- #
 @pytest.fixture(scope="module")
 def cdnow_orders():
-    if not CDNOW_PATH.exists():
-        pytest.skip("CDNOW data not available")
+    assert CDNOW_PATH.exists(), f"CDNOW not found at {CDNOW_PATH} (../shared)"
     raw = pd.read_csv(CDNOW_PATH, sep=r"\s+", dtype={"customer_id": str, "date": str})
     return pd.DataFrame(
         {

@@ -4,16 +4,21 @@ the warehouse on CDNOW against the published fits and the real holdout."""
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CDNOW_SOURCE
+from conftest import CDNOW_SOURCE, FIXTURES, dbt_build
 
-from customer_lifecycle import btyd
+from customer_lifecycle import btyd, pareto_nbd
 from customer_lifecycle.cdnow import read_cdnow
-from customer_lifecycle.clv import fit_btyd, predict_customer_value
+from customer_lifecycle.clv import (
+    fit_btyd,
+    fit_pareto_nbd_sampled,
+    predict_customer_value,
+)
 
 MONTH_DAYS = 30.4375
 
@@ -48,13 +53,27 @@ def test_tiny_data_fit_fails_cleanly(tiny_build):
         "select distinct model_name, status, message from marts.btyd_model_parameters"
         " order by model_name"
     )
-    assert [r[:2] for r in rows] == [("bg_nbd", "failed"), ("gamma_gamma", "failed")]
+    assert [r[:2] for r in rows] == [
+        ("bg_nbd", "failed"),
+        ("gamma_gamma", "failed"),
+        ("pareto_nbd", "failed"),
+    ]
     assert "fewer than btyd_min_customers = 10" in rows[0][2]
     assert tiny_build.query(
-        "select count(predicted_clv), count(p_alive), count(*) from marts.customer_clv"
-    ) == [(0, 0, 5)]
+        "select count(predicted_clv), count(p_alive), count(*),"
+        " count(*) filter (where purchase_model_status = 'failed')"
+        " from marts.customer_clv"
+    ) == [(0, 0, 5, 5)]
+    reasons = tiny_build.query(
+        "select distinct selection_reason from marts.btyd_model_selection"
+    )
+    assert reasons == [
+        (
+            "auto: no usable fit (bg_nbd failed, pareto_nbd failed); the predictions are null",
+        )
+    ]
     runs = tiny_build.query("select model_run_id, status from marts.model_runs")
-    assert len(runs) == 4 and {status for _, status in runs} == {"failed"}
+    assert len(runs) == 5 and {status for _, status in runs} == {"failed"}
     for run_id, _ in runs:
         assert re.fullmatch(r"[a-z_]+-2024-03-31-[0-9a-f]{8}", run_id), run_id
 
@@ -87,17 +106,94 @@ def test_fit_failure_is_a_status_not_an_exception():
         }
     )
     runs = fit_btyd(summary, "2024-01-01", "week", min_customers=10)
-    assert list(runs["status"]) == ["failed", "failed"]
+    assert list(runs["status"]) == ["failed", "failed", "failed"]
+    assert list(runs["model_name"]) == ["bg_nbd", "pareto_nbd", "gamma_gamma"]
     predictions = predict_customer_value(
-        summary, runs, np.array([0.3, 0.3]), 7.0, MONTH_DAYS, 12, 0.1, 0.0
+        summary, runs, np.array([0.3, 0.3]), 7.0, MONTH_DAYS, 12, 0.1
     )
+    assert len(predictions) == 4  # 2 customers x 2 purchase models
     assert predictions[["p_alive", "predicted_clv"]].isna().all().all()
+
+
+def test_boundary_fit_is_degenerate_and_still_predicts():
+    """Every customer bought again and last bought at T (t_x = T): nothing says
+    anyone dropped out, so both purchase models' optima lie on the boundary
+    (no dropout). Status degenerate with the reason; predictions kept."""
+    rng = np.random.default_rng(3)
+    t = rng.uniform(30.0, 52.0, 600)
+    x = 1 + rng.poisson(rng.gamma(2.0, 1.0 / 8.0, t.size) * t)
+    summary = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:04d}" for i in range(t.size)],
+            "frequency": x,
+            "recency": t,
+            "t": t,
+            "monetary_value": rng.gamma(5.0, 6.0, t.size),
+        }
+    )
+    runs = fit_btyd(summary, "2024-01-01", "week")
+    status = dict(zip(runs["model_name"], runs["status"], strict=True))
+    assert status == {
+        "bg_nbd": "degenerate",
+        "pareto_nbd": "degenerate",
+        "gamma_gamma": "fitted",
+    }
+    for message in runs.loc[runs["status"] == "degenerate", "message"]:
+        assert message.startswith("degenerate fit: parameter(s) at a boundary")
+    predictions = predict_customer_value(
+        summary, runs, np.full(t.size, 0.3), 7.0, MONTH_DAYS, 12, 0.1
+    )
+    # the limit model: nobody drops out, t_x = T, so everyone is alive
+    np.testing.assert_allclose(predictions["p_alive"], 1.0, atol=1e-6)
+    assert predictions["predicted_clv"].notna().all()
+
+
+def test_cdnow_random_subsets_flag_every_degenerate_fit(cdnow_summary):
+    """Issue 10: small random CDNOW subsets (30-300 customers) give boundary fits.
+    Each is flagged: a fit is 'fitted' only with every parameter in [1e-4, 1e4]
+    and finite standard errors, and some subsets are degenerate."""
+    rng = np.random.default_rng(10)
+    counts = {"fitted": 0, "degenerate": 0, "failed": 0}
+    for _ in range(20):
+        size = int(rng.integers(30, 301))
+        subset = cdnow_summary.sample(size, random_state=rng.integers(1 << 31))
+        runs = fit_btyd(subset, "1997-09-30", "day", models=("bg_nbd", "pareto_nbd"))
+        for _, row in runs.iterrows():
+            counts[row["status"]] += 1
+            if row["status"] == "failed":
+                continue
+            params = json.loads(row["parameters"]).values()
+            errors = json.loads(row["standard_errors"]).values()
+            on_boundary = any(not 1e-4 <= v <= 1e4 for v in params)
+            no_errors = any(not (np.isfinite(v) and v > 0) for v in errors)
+            assert (row["status"] == "degenerate") == (on_boundary or no_errors)
+    print(f"CDNOW subsets, purchase-model fits by status: {counts}")
+    assert counts["degenerate"] > 0 and counts["fitted"] > counts["degenerate"]
 
 
 @pytest.fixture(scope="module")
 def cdnow_summary() -> pd.DataFrame:
     orders = read_cdnow(CDNOW_SOURCE).assign(amount=lambda d: d["amount"].astype(float))
     return btyd.summarize_purchases(orders, "1997-09-30", time_unit="day")
+
+
+def test_large_pareto_fit_on_a_sample_agrees_with_the_full_fit(cdnow_summary):
+    """Above the cap, Pareto/NBD is fitted on a fixed-seed sample; its
+    parameters must lie within sampling error of the full-data fit, and the
+    reported log-likelihood is the full data's at the sample optimum."""
+    c = cdnow_summary
+    args = (c["frequency"], c["recency"], c["t"])
+    full = pareto_nbd.fit_pareto_nbd(*args)
+    sampled = fit_pareto_nbd_sampled(*args, max_customers=6000)
+    assert sampled.n_customers == len(c) and "sample of 6000" in sampled.message
+    for name, value in full.params.items():
+        se_sample = sampled.standard_errors[name] * math.sqrt(len(c) / 6000)
+        assert abs(sampled.params[name] - value) < 3 * se_sample, name
+    at_optimum = pareto_nbd.pareto_nbd_log_likelihood(sampled.params, *args).sum()
+    assert sampled.log_likelihood == pytest.approx(at_optimum, rel=1e-10)
+    assert sampled.log_likelihood <= full.log_likelihood
+    again = fit_pareto_nbd_sampled(*args, max_customers=6000)
+    assert again.params == sampled.params  # fixed seed
 
 
 def test_clv_does_not_depend_on_the_time_unit(cdnow_summary):
@@ -110,15 +206,14 @@ def test_clv_does_not_depend_on_the_time_unit(cdnow_summary):
     for frame, unit_days in ((in_days, 1.0), (in_weeks, 7.0)):
         runs = fit_btyd(frame, "1997-09-30", "x")
         results.append(
-            predict_customer_value(
-                frame, runs, margin, unit_days, MONTH_DAYS, 12, 0.1, 91
-            )
+            predict_customer_value(frame, runs, margin, unit_days, MONTH_DAYS, 12, 0.1)
         )
+    assert list(results[0]["purchase_model"].unique()) == ["bg_nbd", "pareto_nbd"]
     for column in (
         "p_alive",
+        "probability_of_purchase_in_horizon",
         "expected_purchases",
         "predicted_clv",
-        "predicted_backtest_purchases",
     ):
         np.testing.assert_allclose(results[0][column], results[1][column], rtol=2e-3)
 
@@ -127,6 +222,7 @@ def test_cdnow_warehouse_fit_matches_the_literature(cdnow_build):
     params = dict(
         cdnow_build.query(
             "select parameter_name, parameter_value from marts.btyd_model_parameters"
+            " where model_name in ('bg_nbd', 'gamma_gamma')"
         )
     )
     # Fader, Hardie & Lee (2005) on the 1/10 sample (2,357 customers):
@@ -143,6 +239,17 @@ def test_cdnow_warehouse_fit_matches_the_literature(cdnow_build):
     }
     for name, value in published.items():
         assert params[name] == pytest.approx(value, rel=0.25), name
+    # Pareto/NBD (FHL's MATLAB note, same sample): r 0.553, alpha 10.58,
+    # s 0.606, beta 11.67
+    pareto = dict(
+        cdnow_build.query(
+            "select parameter_name, parameter_value from marts.btyd_model_parameters"
+            " where model_name = 'pareto_nbd' and status = 'fitted'"
+        )
+    )
+    published = {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.67}
+    for name, value in published.items():
+        assert pareto[name] == pytest.approx(value, rel=0.25), name
 
 
 def test_cdnow_backtest_against_the_real_holdout(cdnow_build):
@@ -183,7 +290,10 @@ def test_cdnow_clv_columns_are_coherent(cdnow_build):
         ),
         on="customer_id",
     ).query("frequency == 0")
-    assert (one_time["p_alive"] == 1).all()
+    assert (one_time["bg_nbd_p_alive"] == 1).all()
+    # Pareto/NBD lets one-time buyers die: the longer silent, the less alive
+    assert (one_time["pareto_nbd_p_alive"] < 1).all()
+    assert one_time[["t", "pareto_nbd_p_alive"]].corr().iloc[0, 1] < -0.5
     assert (
         one_time[["t", "probability_of_purchase_in_horizon"]].corr().iloc[0, 1] < -0.5
     )
@@ -197,3 +307,95 @@ def test_cdnow_clv_columns_are_coherent(cdnow_build):
     ]
     assert 0 < float(correlation.iloc[0]) < 0.2  # literature: about 0.11
     assert json.loads(runs["package_versions"].iloc[0])["scipy"]
+
+
+def test_cdnow_both_models_backtested_and_the_choice_is_explained(cdnow_build):
+    """External holdout (orders after 1997-09-30): both purchase models are
+    scored on it, auto picks the lower MAE, and customer_clv says which."""
+    raw = pd.read_csv(CDNOW_SOURCE, sep=r"\s+", dtype={"customer_id": str, "date": str})
+    holdout = raw[raw["date"] > "19970930"].drop_duplicates(["customer_id", "date"])
+    selection = cdnow_build.frame("select * from marts.btyd_model_selection")
+    assert set(selection["purchase_model"]) == {"bg_nbd", "pareto_nbd"}
+    assert (selection["backtest_kind"] == "external").all()
+    assert (selection["actual_purchases"] == len(holdout)).all()
+    best = selection.loc[selection["mae"].idxmin(), "purchase_model"]
+    chosen = selection.loc[selection["is_selected"], "purchase_model"].tolist()
+    assert chosen == [best]
+    assert (
+        selection["selection_reason"]
+        .iloc[0]
+        .startswith(
+            "auto: lower mean absolute error per customer in the external backtest"
+        )
+    )
+    assert cdnow_build.query(
+        "select distinct purchase_model, purchase_model_status from marts.customer_clv"
+    ) == [(best, "fitted")]
+    # per-customer sums of the backtest table match the per-model totals
+    sums = cdnow_build.query(
+        "select sum(bg_nbd_predicted_purchases), sum(pareto_nbd_predicted_purchases)"
+        " from marts.btyd_backtest_customers"
+    )[0]
+    totals = selection.set_index("purchase_model")["predicted_purchases"]
+    assert sums == pytest.approx((totals["bg_nbd"], totals["pareto_nbd"]), rel=1e-9)
+
+
+def test_demo_has_an_internal_backtest(demo_build):
+    """Issue 12: the demo's default as-of (the last order date) leaves no holdout;
+    the models are refitted up to as_of - 365 days (the 12-month CLV horizon)
+    and predict the last 365 days. Actuals counted here from staging."""
+    window = demo_build.frame("select * from intermediate.int_btyd_backtest_window")
+    as_of = pd.Timestamp(window["as_of_date"].iloc[0])
+    calibration_end = as_of - pd.Timedelta(days=365)
+    assert window["backtest_kind"].iloc[0] == "internal"
+    assert pd.Timestamp(window["calibration_end_date"].iloc[0]) == calibration_end
+    orders = demo_build.frame(
+        "select customer_id, order_date, is_refund from staging.stg_input__orders"
+    )
+    orders["order_date"] = pd.to_datetime(orders["order_date"])
+    bought = orders.loc[~orders["is_refund"]].drop_duplicates(
+        ["customer_id", "order_date"]
+    )
+    first = bought.groupby("customer_id")["order_date"].min()
+    known = first.index[first <= calibration_end]
+    in_window = bought.loc[
+        bought["customer_id"].isin(known)
+        & (bought["order_date"] > calibration_end)
+        & (bought["order_date"] <= as_of)
+    ]
+    total = demo_build.frame("select * from marts.btyd_backtest where grain = 'total'")
+    assert len(total) == 1
+    assert total["backtest_kind"].iloc[0] == "internal"
+    assert total["customers"].iloc[0] == len(known)
+    assert total["actual_purchases"].iloc[0] == len(in_window)
+    assert total["backtest_days"].iloc[0] == 365
+    # the backtest refits are in the run log, as of the calibration end date
+    runs = demo_build.frame("select * from marts.model_runs")
+    refits = runs.loc[runs["model_name"].str.endswith("_backtest")]
+    assert sorted(refits["model_name"]) == ["bg_nbd_backtest", "pareto_nbd_backtest"]
+    assert (pd.to_datetime(refits["as_of_date"]) == calibration_end).all()
+    selection = demo_build.frame("select * from marts.btyd_model_selection")
+    assert selection["is_selected"].sum() == 1
+    assert "internal backtest" in selection["selection_reason"].iloc[0]
+
+
+def test_btyd_vars_are_checked(tmp_path):
+    bad = dbt_build(
+        tmp_path / "bad",
+        {"input_dir": str(FIXTURES / "tiny"), "purchase_model": "paretonbd"},
+        command="compile",
+        select="int_run_context",
+    )
+    assert bad.returncode != 0
+    assert (
+        "var purchase_model must be one of auto, bg_nbd, pareto_nbd, got 'paretonbd'"
+        in bad.output
+    )
+    bad_days = dbt_build(
+        tmp_path / "bad_days",
+        {"input_dir": str(FIXTURES / "tiny"), "btyd_backtest_days": "ninety"},
+        command="compile",
+        select="int_run_context",
+    )
+    assert bad_days.returncode != 0
+    assert "var btyd_backtest_days must be an integer >= 1 or null" in bad_days.output

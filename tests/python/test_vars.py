@@ -78,7 +78,12 @@ OUT_OF_RANGE = [
     (
         "purchase_model",
         "pareto",
-        "var purchase_model must be one of auto, bgnbd, pareto_nbd, got 'pareto'",
+        "var purchase_model must be one of auto, bg_nbd, pareto_nbd, got 'pareto'",
+    ),
+    (
+        "btyd_backtest_days",
+        0,
+        "var btyd_backtest_days must be null or a whole number >= 1, got 0",
     ),
     (
         "ltv_window_periods",

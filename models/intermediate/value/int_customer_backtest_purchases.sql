@@ -1,5 +1,5 @@
 {#- Actual purchases (distinct purchase days, as the BTYD models count them) of
-    each customer in the backtest window (as_of_date, backtest_end_date]. -#}
+    each customer in the backtest window (calibration_end_date, backtest_end_date]. -#}
 with orders as (
     select * from {{ ref('stg_input__orders') }}
 ),
@@ -14,7 +14,7 @@ final as (
         count(distinct orders.order_date) as actual_purchases
     from orders
     inner join backtest_window
-        on orders.order_date > backtest_window.as_of_date
+        on orders.order_date > backtest_window.calibration_end_date
         and orders.order_date <= backtest_window.backtest_end_date
     where not orders.is_refund
     group by orders.customer_id

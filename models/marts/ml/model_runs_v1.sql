@@ -6,18 +6,6 @@
     'model_run_id', 'model_name', 'model_version', 'as_of_date', 'status', 'message',
     'training_rows', 'parameters', 'features', 'package_versions', 'fit_seconds',
 ] -%}
-{#- btyd_fit (owned by the btyd area) is read by name, column by column: a run-log
-    column it does not emit (yet) is null, extra columns are ignored. The run id
-    is btyd_fit's own model_run_id (customer_lifecycle.runs.model_run_id:
-    <model>-<as_of_date>-<md5(parameters)[:8]>); while btyd_fit does not emit
-    one, the same formula is applied here as a fallback (TODO(merge)). -#}
-{%- set btyd_columns = [] -%}
-{%- if execute -%}
-    {%- for column in adapter.get_columns_in_relation(ref('btyd_fit')) -%}
-        {%- do btyd_columns.append(column.name | lower) -%}
-    {%- endfor -%}
-{%- endif -%}
-
 with churn_run as (
     select * from {{ ref('int_churn_model_fitted') }}
 ),
@@ -43,22 +31,10 @@ python_runs as (
 ),
 
 btyd_runs_identified as (
+    {#- btyd_fit has the run-log shape (customer_lifecycle.runs.RUN_SCHEMA),
+        model_run_id included, plus BTYD columns that the log does not keep. -#}
     select
-    {%- for column in run_columns %}
-        {% if column in btyd_columns or not execute -%}
-            {{ column }}
-        {%- elif column == 'model_run_id' -%}
-            {#- TODO(merge): fallback while btyd_fit emits no model_run_id -#}
-            concat_ws(
-                '-',
-                model_name,
-                cast(as_of_date as varchar),
-                left(md5(coalesce(parameters, message, '')), 8)
-            ) as model_run_id
-        {%- else -%}
-            cast(null as varchar) as {{ column }}
-        {%- endif %}{{ ',' if not loop.last }}
-    {%- endfor %}
+        {{ run_columns | join(',\n        ') }}
     from btyd_runs
 ),
 

@@ -1,5 +1,5 @@
 with customers as (
-    select * from {{ ref('btyd_backtest_customers') }}
+    select * from {{ ref('int_btyd_backtest_customers') }}
 ),
 
 bucketed as (
@@ -32,6 +32,9 @@ final as (
         group_value,
         cast(min(group_order) as integer) as group_order,
         min(as_of_date) as as_of_date,
+        min(backtest_kind) as backtest_kind,
+        min(purchase_model) as purchase_model,
+        min(calibration_end_date) as calibration_end_date,
         min(backtest_end_date) as backtest_end_date,
         cast(min(backtest_days) as integer) as backtest_days,
         cast(count(*) as integer) as customers,
@@ -39,7 +42,7 @@ final as (
         cast(sum(actual_purchases) as double) as actual_purchases,
         {{ exact_sum('predicted_purchases') }} - sum(actual_purchases) as total_error,
         ({{ exact_sum('predicted_purchases') }} - sum(actual_purchases))
-            / nullif(sum(actual_purchases), 0) as relative_total_error,
+        / nullif(sum(actual_purchases), 0) as relative_total_error,
         {{ exact_avg('predicted_purchases') }} as mean_predicted_purchases,
         avg(actual_purchases) as mean_actual_purchases,
         {{ exact_avg('abs(error)') }} as mae,
@@ -49,4 +52,4 @@ final as (
 )
 
 select * from final
-order by grain desc, group_order
+order by grain desc, group_order asc

@@ -3,11 +3,13 @@ with fits as (
 ),
 
 parameter_names as (
-    select * from (values
+    select * from (
+        values
         ('bg_nbd', 'r', 1), ('bg_nbd', 'alpha', 2), ('bg_nbd', 'a', 3),
-        ('bg_nbd', 'b', 4), ('gamma_gamma', 'p', 1), ('gamma_gamma', 'q', 2),
-        ('gamma_gamma', 'gamma', 3)
-    ) as names (model_name, parameter_name, parameter_order)
+        ('bg_nbd', 'b', 4), ('pareto_nbd', 'r', 1), ('pareto_nbd', 'alpha', 2),
+        ('pareto_nbd', 's', 3), ('pareto_nbd', 'beta', 4), ('gamma_gamma', 'p', 1),
+        ('gamma_gamma', 'q', 2), ('gamma_gamma', 'gamma', 3)
+    ) as listed (model_name, parameter_name, parameter_order)
 ),
 
 final as (
@@ -15,20 +17,26 @@ final as (
         fits.model_name,
         parameter_names.parameter_name,
         cast(parameter_names.parameter_order as integer) as parameter_order,
-        cast(json_extract(cast(fits.parameters as varchar),
-            '$.' || parameter_names.parameter_name) as double) as parameter_value,
-        cast(json_extract(cast(fits.standard_errors as varchar),
-            '$.' || parameter_names.parameter_name) as double) as standard_error,
+        cast(json_extract(
+            cast(fits.parameters as varchar),
+            '$.' || parameter_names.parameter_name
+        ) as double) as parameter_value,
+        cast(json_extract(
+            cast(fits.standard_errors as varchar),
+            '$.' || parameter_names.parameter_name
+        ) as double) as standard_error,
         cast(fits.log_likelihood as double) as log_likelihood,
         cast(fits.training_rows as integer) as n_customers,
         cast(fits.time_unit as varchar) as time_unit,
         cast(fits.as_of_date as date) as as_of_date,
         cast(fits.status as varchar) as status,
         cast(fits.message as varchar) as message,
-        cast(fits.frequency_spend_correlation as double) as frequency_spend_correlation
+        cast(fits.frequency_spend_correlation as double) as frequency_spend_correlation,
+        cast(fits.model_run_id as varchar) as model_run_id
     from fits
     inner join parameter_names
         on fits.model_name = parameter_names.model_name
+    where fits.fit_role = 'scoring'
 )
 
 select * from final

@@ -1,0 +1,68 @@
+{#- Per backtest customer: predicted (per purchase model, and of the model that
+    customer_clv uses) and actual purchase days in the backtest window. -#}
+with backtest_customers as (
+    select * from {{ ref('int_btyd_backtest_summary') }}
+),
+
+predictions as (
+    select * from {{ ref('btyd_backtest_predictions') }}
+),
+
+selection as (
+    select * from {{ ref('int_btyd_model_selection') }}
+),
+
+backtest_window as (
+    select * from {{ ref('int_btyd_backtest_window') }}
+),
+
+by_model as (
+    select
+        customer_id,
+        max(case when purchase_model = 'bg_nbd' then predicted_purchases end)
+            as bg_nbd_predicted_purchases,
+        max(case when purchase_model = 'pareto_nbd' then predicted_purchases end)
+            as pareto_nbd_predicted_purchases
+    from predictions
+    group by customer_id
+),
+
+selected as (
+    select purchase_model from selection
+    where is_selected
+),
+
+scored as (
+    select
+        backtest_customers.customer_id,
+        backtest_window.as_of_date,
+        backtest_window.backtest_kind,
+        backtest_window.calibration_end_date,
+        backtest_window.backtest_end_date,
+        cast(backtest_window.backtest_days as integer) as backtest_days,
+        backtest_customers.frequency,
+        selected.purchase_model,
+        by_model.bg_nbd_predicted_purchases,
+        by_model.pareto_nbd_predicted_purchases,
+        backtest_customers.actual_purchases,
+        case selected.purchase_model
+            when 'pareto_nbd' then by_model.pareto_nbd_predicted_purchases
+            else by_model.bg_nbd_predicted_purchases
+        end as predicted_purchases,
+        case selected.purchase_model
+            when 'pareto_nbd' then by_model.pareto_nbd_predicted_purchases
+            else by_model.bg_nbd_predicted_purchases
+        end - backtest_customers.actual_purchases as error
+    from backtest_customers
+    cross join backtest_window
+    cross join selected
+    inner join by_model
+        on backtest_customers.customer_id = by_model.customer_id
+),
+
+final as (
+    select * from scored
+    where predicted_purchases is not null
+)
+
+select * from final
