@@ -318,8 +318,10 @@ def btyd_calibration_holdout(connection) -> Result:
     )
     if data.empty:
         return Result(
-            empty_reason="No holdout: there are no orders after as_of_date, so the "
-            "purchase forecasts cannot be compared with what customers did next."
+            empty_reason="No backtest: there are no orders after as_of_date, and "
+            "the purchase models could not be refitted on an earlier cutoff (too "
+            "few customers), so the forecasts cannot be compared with what "
+            "customers did next."
         )
     figure = go.Figure(
         [
@@ -331,11 +333,21 @@ def btyd_calibration_holdout(connection) -> Result:
     )  # fmt: skip
     total = _frame(
         connection,
-        "select relative_total_error from marts.btyd_backtest where grain = 'total'",
+        "select relative_total_error, backtest_kind, purchase_model,"
+        " calibration_end_date from marts.btyd_backtest where grain = 'total'",
     )
     error = float(total["relative_total_error"].iloc[0]) if not total.empty else 0.0
+    if not total.empty and total["backtest_kind"].iloc[0] == "internal":
+        window = (
+            "Refitted on the orders up to "
+            f"{pd.Timestamp(total['calibration_end_date'].iloc[0]).date()}, over the "
+            "months since then"
+        )
+    else:
+        window = "Over the holdout (orders after as_of_date)"
+    model = total["purchase_model"].iloc[0] if not total.empty else "the model"
     reading = (
-        f"Over the holdout the model predicted {abs(error):.0%} "
+        f"{window}, {model} predicted {abs(error):.0%} "
         f"{'more' if error > 0 else 'fewer'} purchases than customers made in total."
     )
     return Result(

@@ -165,9 +165,44 @@ def test_empty_tables_say_why(tiny_warehouse) -> None:
         create table marts.btyd_backtest (grain varchar, group_value varchar,
             group_order integer, mean_predicted_purchases double,
             mean_actual_purchases double, customers integer,
-            relative_total_error double)
+            relative_total_error double, backtest_kind varchar,
+            purchase_model varchar, calibration_end_date date)
         """
     )
     result = report.btyd_calibration_holdout(tiny_warehouse)
     assert result.figure is None
     assert "no orders after as_of_date" in result.empty_reason
+
+
+@pytest.mark.parametrize(
+    ("kind", "error", "opening"),
+    [
+        (
+            "internal",
+            0.25,
+            "Refitted on the orders up to 2024-01-01, over the months since then,",
+        ),
+        ("external", -0.125, "Over the holdout (orders after as_of_date),"),
+    ],
+)
+def test_backtest_reading_names_its_window(tiny_warehouse, kind, error, opening):
+    tiny_warehouse.sql(
+        f"""
+        create or replace table marts.btyd_backtest as
+        select * from (values
+            ('frequency_bucket', '0', 0, 1.0, 0.8, 10, null, '{kind}', 'pareto_nbd',
+             date '2024-01-01'),
+            ('total', 'all', 0, 1.0, 0.8, 10, {error}, '{kind}', 'pareto_nbd',
+             date '2024-01-01')
+        ) as t(grain, group_value, group_order, mean_predicted_purchases,
+               mean_actual_purchases, customers, relative_total_error,
+               backtest_kind, purchase_model, calibration_end_date)
+        """
+    )
+    result = report.btyd_calibration_holdout(tiny_warehouse)
+    # 0.25 -> "25% more"; -0.125 -> "12% fewer" (Python rounds half to even).
+    amount = "25% more" if error > 0 else "12% fewer"
+    assert result.reading == (
+        f"{opening} pareto_nbd predicted {amount} purchases than customers made"
+        " in total."
+    )

@@ -88,6 +88,8 @@ final as (
         cast(clv.historical_clv as double) as historical_clv,
         cast(clv.predicted_clv as double) as predicted_clv,
         cast(clv.p_alive as double) as p_alive,
+        clv.purchase_model,
+        clv.purchase_model_status,
         cast(clv.probability_of_purchase_in_horizon as double)
             as probability_of_purchase_in_horizon,
         cast(churn.churn_probability as double) as churn_probability,
