@@ -37,12 +37,20 @@ final as (
         backtest_window.backtest_kind,
         backtest_window.calibration_end_date,
         cast(calibration_days.purchase_days - 1 as integer) as frequency,
-        cast({{ dbt.datediff('calibration_days.first_purchase_date',
-            'calibration_days.last_purchase_date', 'day') }}
+        cast(
+            {{ dbt.datediff(
+                'calibration_days.first_purchase_date',
+                'calibration_days.last_purchase_date',
+                'day'
+            ) }}
             / run_context.time_unit_days as double
         ) as recency,
-        cast({{ dbt.datediff('calibration_days.first_purchase_date',
-            'backtest_window.calibration_end_date', 'day') }}
+        cast(
+            {{ dbt.datediff(
+                'calibration_days.first_purchase_date',
+                'backtest_window.calibration_end_date',
+                'day'
+            ) }}
             / run_context.time_unit_days as double
         ) as t,
         cast(coalesce(actuals.actual_purchases, 0) as integer) as actual_purchases

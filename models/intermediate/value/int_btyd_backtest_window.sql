@@ -57,9 +57,9 @@ windows as (
         cast(case backtest_kind
             when 'external'
                 then least(
-                    last_later_order_date,
-                    {{ dbt.dateadd('day', 'window_days', 'as_of_date') }}
-                )
+                        last_later_order_date,
+                        {{ dbt.dateadd('day', 'window_days', 'as_of_date') }}
+                    )
             else as_of_date
         end as date) as backtest_end_date
     from kinds

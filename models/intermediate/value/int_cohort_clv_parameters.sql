@@ -50,21 +50,25 @@ next_period_active as (
     left join customer_periods as next_active
         on active.customer_id = next_active.customer_id
         and next_active.period_start
-            = {{ dbt.dateadd(var('clv_period'), 1, 'active.period_start') }}
+        = {{ dbt.dateadd(var('clv_period'), 1, 'active.period_start') }}
         and next_active.has_purchase
     where {{ dbt.dateadd(var('clv_period'), 1, 'active.period_start') }}
-        in (select period_start from complete_periods)
+        in (select complete_periods.period_start from complete_periods)
 ),
 
 final as (
     select
         (select count(*) from complete_periods) as periods_observed,
-        (select avg(case when is_retained then 1.0 else 0.0 end)
-            from next_period_active) as retention_rate,
+        (
+            select avg(case when is_retained then 1.0 else 0.0 end)
+            from next_period_active
+        ) as retention_rate,
         (select avg(revenue) from active) as arpu,
         (select {{ exact_avg('margin_rate') }} from margins) as average_margin_rate,
-        power(1 + {{ var('annual_discount_rate') }},
-            {{ clv_period_days() }} / 365.25) - 1 as period_discount_rate
+        power(
+            1 + {{ var('annual_discount_rate') }},
+            {{ clv_period_days() }} / 365.25
+        ) - 1 as period_discount_rate
 )
 
 select * from final

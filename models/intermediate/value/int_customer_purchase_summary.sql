@@ -29,12 +29,22 @@ final as (
         customer_days.first_purchase_date,
         customer_days.last_purchase_date,
         cast(customer_days.purchase_days - 1 as integer) as frequency,
-        cast({{ dbt.datediff('customer_days.first_purchase_date',
-            'customer_days.last_purchase_date', 'day') }}
-            / run_context.time_unit_days as double) as recency,
-        cast({{ dbt.datediff('customer_days.first_purchase_date',
-            'run_context.as_of_date', 'day') }}
-            / run_context.time_unit_days as double) as t,
+        cast(
+            {{ dbt.datediff(
+                'customer_days.first_purchase_date',
+                'customer_days.last_purchase_date',
+                'day'
+            ) }}
+            / run_context.time_unit_days as double
+        ) as recency,
+        cast(
+            {{ dbt.datediff(
+                'customer_days.first_purchase_date',
+                'run_context.as_of_date',
+                'day'
+            ) }}
+            / run_context.time_unit_days as double
+        ) as t,
         cast(case
             when customer_days.purchase_days > 1
                 then (customer_days.total_revenue - customer_days.first_day_revenue)

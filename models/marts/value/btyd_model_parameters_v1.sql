@@ -3,7 +3,11 @@ with fits as (
 ),
 
 parameter_names as (
-    select * from (
+    select
+        listed.model_name,
+        listed.parameter_name,
+        listed.parameter_order
+    from (
         values
         ('bg_nbd', 'r', 1), ('bg_nbd', 'alpha', 2), ('bg_nbd', 'a', 3),
         ('bg_nbd', 'b', 4), ('pareto_nbd', 'r', 1), ('pareto_nbd', 'alpha', 2),

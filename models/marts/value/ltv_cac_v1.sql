@@ -29,6 +29,15 @@ run_context as (
     select * from {{ ref('int_run_context') }}
 ),
 
+first_purchases as (
+    select
+        stages.customer_id,
+        min(stages.first_purchase_date) as first_purchase_date
+    from stages
+    where stages.first_purchase_date is not null
+    group by stages.customer_id
+),
+
 buyers as (
     {#- Each buyer's groups: acquisition channel and first-purchase month. -#}
     select
@@ -41,12 +50,7 @@ buyers as (
         cast(date_trunc('month', first_purchases.first_purchase_date) as date)
             as cohort_month
     from historical
-    inner join (
-        select customer_id, min(first_purchase_date) as first_purchase_date
-        from stages
-        where first_purchase_date is not null
-        group by customer_id
-    ) as first_purchases
+    inner join first_purchases
         on historical.customer_id = first_purchases.customer_id
     left join customers
         on historical.customer_id = customers.customer_id
@@ -153,11 +157,12 @@ measured as (
         {#- Net ARPU: the live periods' purchase revenue, net of the group's
             refunds (net / purchase revenue), so that ARPU and the margin rate
             share one base: revenue net of refunds. -#}
+        
         group_measures.live_revenue
-            * (group_buyers.revenue / nullif(group_buyers.purchase_revenue, 0))
-            / nullif(group_measures.live_customer_periods, 0) as arpu,
+        * (group_buyers.revenue / nullif(group_buyers.purchase_revenue, 0))
+        / nullif(group_measures.live_customer_periods, 0) as arpu,
         group_measures.churn_events
-            / nullif(group_measures.live_customer_periods, 0) as churn_rate,
+        / nullif(group_measures.live_customer_periods, 0) as churn_rate,
         group_buyers.margin / nullif(group_buyers.revenue, 0) as gross_margin,
         group_spend.marketing_spend,
         case
@@ -188,14 +193,14 @@ judged as (
     select
         measured.*,
         measured.group_type = 'acquisition_cohort'
-            and try_cast(measured.group_value || '-01' as date)
-                + interval 1 month + to_days({{ churn_days }})
-                > run_context.as_of_date as is_too_young,
+        and try_cast(measured.group_value || '-01' as date)
+        + interval 1 month + to_days({{ churn_days }})
+        > run_context.as_of_date as is_too_young,
         case
             when measured.group_type = 'acquisition_cohort'
                 and try_cast(measured.group_value || '-01' as date)
-                    + interval 1 month + to_days({{ churn_days }})
-                    > run_context.as_of_date
+                + interval 1 month + to_days({{ churn_days }})
+                > run_context.as_of_date
                 then null
             else measured.arpu * measured.gross_margin
                 / nullif(measured.churn_rate, 0)
@@ -240,24 +245,32 @@ final as (
         cast(measured.cac as double) as cac,
         measured.cac_source,
         cast(measured.ltv / nullif(measured.cac, 0) as double) as ltv_to_cac,
-        cast(measured.cac / nullif(measured.arpu * measured.gross_margin, 0)
-            as double) as payback_periods,
-        concat_ws('; ',
+        cast(
+            measured.cac / nullif(measured.arpu * measured.gross_margin, 0)
+            as double
+        ) as payback_periods,
+        concat_ws(
+            '; ',
             case when measured.live_customer_periods = 0
-                then 'no live customer-periods in the window: no ARPU or churn' end,
+                    then 'no live customer-periods in the window: no ARPU or churn'
+            end,
             case when measured.is_too_young
-                then 'cohort younger than lifecycle_churn_days: churn not observable'
-                    || ' yet, no LTV' end,
+                    then 'cohort younger than lifecycle_churn_days: churn not'
+                        || ' observable yet, no LTV'
+            end,
             case when not measured.is_too_young
-                and measured.live_customer_periods > 0 and measured.churn_events = 0
-                then 'no churn observed in the window: LTV undefined' end,
+                    and measured.live_customer_periods > 0 and measured.churn_events = 0
+                    then 'no churn observed in the window: LTV undefined'
+            end,
             case when measured.cac is null and measured.group_value = 'unknown'
-                then 'no acquisition channel for these customers: no CAC' end,
+                    then 'no acquisition channel for these customers: no CAC'
+            end,
             case when measured.cac is null and measured.group_value <> 'unknown'
-                then 'no marketing spend or acquisition cost for this group: no CAC'
+                    then 'no marketing spend or acquisition cost for this group: no CAC'
             end,
             case when measured.cac = 0
-                then 'zero acquisition cost: LTV:CAC undefined' end
+                    then 'zero acquisition cost: LTV:CAC undefined'
+            end
         ) as note
     from discounted as measured
     cross join run_context
