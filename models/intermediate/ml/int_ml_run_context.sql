@@ -10,11 +10,18 @@
 {%- set k_max = var('segment_k_max') -%}
 {%- set silhouette_sample = var('segment_silhouette_sample') -%}
 {%- set seed = var('random_seed') -%}
+{%- set sample_customers = var('churn_sample_customers') -%}
+{%- set backtest_origins = var('churn_backtest_origins') -%}
+{%- set bootstrap_resamples = var('churn_bootstrap_resamples') -%}
+{%- set segment_fit_sample = var('segment_fit_sample') -%}
 {%- set integer_pattern = '^\d+$' -%}
 {%- for name, value in [
         ('churn_window_days', window_days), ('segment_k_min', k_min),
         ('segment_k_max', k_max), ('segment_silhouette_sample', silhouette_sample),
-        ('random_seed', seed)] -%}
+        ('random_seed', seed), ('churn_sample_customers', sample_customers),
+        ('churn_backtest_origins', backtest_origins),
+        ('churn_bootstrap_resamples', bootstrap_resamples),
+        ('segment_fit_sample', segment_fit_sample)] -%}
     {%- if not modules.re.match(integer_pattern, value | string) -%}
         {{ exceptions.raise_compiler_error(
             "var " ~ name ~ " must be a whole number >= 0, got '" ~ value ~ "'") }}
@@ -41,6 +48,10 @@
         "vars segment_k_min and segment_k_max must satisfy 2 <= segment_k_min"
         ~ " <= segment_k_max") }}
 {%- endif -%}
+{%- if sample_customers | int < 100 or segment_fit_sample | int < 100 -%}
+    {{ exceptions.raise_compiler_error(
+        "vars churn_sample_customers and segment_fit_sample must be >= 100") }}
+{%- endif -%}
 {%- if silhouette_sample | int < 100 -%}
     {{ exceptions.raise_compiler_error(
         "var segment_silhouette_sample must be >= 100") }}
@@ -63,7 +74,14 @@ final as (
         cast({{ k_max | int }} as integer) as segment_k_max,
         cast({{ silhouette_sample | int }} as integer) as segment_silhouette_sample,
         cast({{ seed | int }} as integer) as random_seed,
-        run_context.time_unit
+        cast({{ sample_customers | int }} as integer) as churn_sample_customers,
+        cast({{ backtest_origins | int }} as integer) as churn_backtest_origins,
+        cast({{ bootstrap_resamples | int }} as integer)
+            as churn_bootstrap_resamples,
+        cast({{ segment_fit_sample | int }} as integer) as segment_fit_sample,
+        '{{ var("churn_numeric_features") | join(",") }}' as churn_numeric_features,
+        run_context.time_unit,
+        run_context.time_unit_days
     from run_context
 )
 

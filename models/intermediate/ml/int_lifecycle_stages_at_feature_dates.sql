@@ -1,0 +1,42 @@
+{#- Per feature date of the churn model (int_churn_feature_dates) and customer, the
+    stage of the latest COMPLETE lifecycle period whose last day is on or before
+    that date. The period grid is calendar-wide, so that period is the same for
+    every customer: the latest complete period_end on or before the date is found
+    once per date and the stages of that period are read by an equi-join (no
+    per-customer ranking over the whole history). Only complete periods, so a
+    stage is read at the same point of its period when training and scoring (the
+    period cut at as_of_date is provisional). A customer without a row in that
+    period has no stage at that date ('unknown' in the features). -#}
+with stages as (
+    select * from {{ ref('int_customer_lifecycle_stages') }}
+),
+
+feature_dates as (
+    select * from {{ ref('int_churn_feature_dates') }}
+),
+
+latest_complete_periods as (
+    select
+        feature_dates.feature_date,
+        max(stages.period_end) as period_last_date
+    from feature_dates
+    inner join stages
+        on stages.period_end <= feature_dates.feature_date
+    where stages.is_complete_period
+    group by feature_dates.feature_date
+),
+
+final as (
+    select
+        latest_complete_periods.feature_date,
+        stages.customer_id,
+        stages.period_start,
+        stages.period_end as period_last_date,
+        stages.stage
+    from latest_complete_periods
+    inner join stages
+        on latest_complete_periods.period_last_date = stages.period_end
+    where stages.is_complete_period
+)
+
+select * from final
