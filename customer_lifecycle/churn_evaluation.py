@@ -2,14 +2,14 @@
 
 The backtest itself runs inside the warehouse (:func:`customer_lifecycle.churn.backtest`,
 published as ``marts.churn_backtest_by_cutoff``): at every origin the model is
-fitted one window earlier and evaluated out of time, with paired bootstrap
+fitted one window earlier and evaluated out of time, with DeLong 95%
 intervals. These helpers read that table:
 
 - :func:`summarise_backtest`: per model and metric, the mean over origins, the
   sample standard deviation ``sd = sqrt(sum_k (v_k - mean)^2 / (K - 1))``, the
   minimum, maximum and number of origins;
 - :func:`clear_wins`: per baseline, at how many origins the model's AUC beats it
-  *clearly*, i.e. the 95% paired bootstrap interval of the AUC difference lies
+  *clearly*, i.e. the 95% DeLong interval of the AUC difference lies
   above 0 (``ci_lower > 0``), and at how many it is ahead at all.
 """
 

@@ -66,7 +66,7 @@ CHURN_SCHEMA = {
     "metric_value": "Float64",
     "ci_lower": "Float64",
     "ci_upper": "Float64",
-    "bootstrap_sd": "Float64",
+    "standard_error": "Float64",
     "evaluated_on": "string",
     "origin_index": "Int64",
     "origin_date": DATE,
@@ -198,7 +198,7 @@ def churn_run(
     ``frame``: the churn sample of int_customer_features_at_feature_dates at the
     labelled dates. Records: 'coefficient' (the published model's terms, scored
     in SQL by int_churn_scores), 'evaluation' (model x metric on the holdout,
-    with bootstrap intervals), 'calibration' (model x bin), 'backtest' (origin x
+    with 95% intervals), 'calibration' (model x bin), 'backtest' (origin x
     model x metric) and 'run'. A run that cannot be made gives one 'run' record
     with status 'failed' and the reason, never an exception. ``settings``: the
     keyword arguments of :func:`churn.fit_churn`.

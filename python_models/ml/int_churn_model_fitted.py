@@ -38,6 +38,5 @@ def model(dbt, session):
     settings = {
         "numeric": numeric,
         "random_state": int(context["random_seed"]),
-        "resamples": int(context["churn_bootstrap_resamples"]),
     }
     return churn_run(frame, pd.Timestamp(context["as_of_date"]), settings)

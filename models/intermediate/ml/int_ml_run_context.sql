@@ -12,7 +12,6 @@
 {%- set seed = var('random_seed') -%}
 {%- set sample_customers = var('churn_sample_customers') -%}
 {%- set backtest_origins = var('churn_backtest_origins') -%}
-{%- set bootstrap_resamples = var('churn_bootstrap_resamples') -%}
 {%- set segment_fit_sample = var('segment_fit_sample') -%}
 {%- set integer_pattern = '^\d+$' -%}
 {%- for name, value in [
@@ -20,7 +19,6 @@
         ('segment_k_max', k_max), ('segment_silhouette_sample', silhouette_sample),
         ('random_seed', seed), ('churn_sample_customers', sample_customers),
         ('churn_backtest_origins', backtest_origins),
-        ('churn_bootstrap_resamples', bootstrap_resamples),
         ('segment_fit_sample', segment_fit_sample)] -%}
     {%- if not modules.re.match(integer_pattern, value | string) -%}
         {{ exceptions.raise_compiler_error(
@@ -76,8 +74,6 @@ final as (
         cast({{ seed | int }} as integer) as random_seed,
         cast({{ sample_customers | int }} as integer) as churn_sample_customers,
         cast({{ backtest_origins | int }} as integer) as churn_backtest_origins,
-        cast({{ bootstrap_resamples | int }} as integer)
-            as churn_bootstrap_resamples,
         cast({{ segment_fit_sample | int }} as integer) as segment_fit_sample,
         '{{ var("churn_numeric_features") | join(",") }}' as churn_numeric_features,
         run_context.time_unit,

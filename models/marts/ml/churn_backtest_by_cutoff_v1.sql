@@ -1,5 +1,5 @@
 {#- Rolling-origin, out-of-time backtest of the churn model: per origin, model and
-    metric, the value with its 95% paired bootstrap interval. At each origin the
+    metric, the value with its DeLong 95% interval. At each origin the
     models are fitted on the churn sample's features at training_feature_date
     (labels up to origin_date) and evaluated on the features at origin_date
     (labels up to label_window_end_date). Doc block churn_backtest. -#}
@@ -19,7 +19,7 @@ final as (
         cast(metric_value as double) as value,
         cast(ci_lower as double) as ci_lower,
         cast(ci_upper as double) as ci_upper,
-        cast(bootstrap_sd as double) as bootstrap_sd
+        cast(standard_error as double) as standard_error
     from churn_run
     where record_type = 'backtest'
 )

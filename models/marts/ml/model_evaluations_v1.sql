@@ -1,5 +1,5 @@
 {#- Long table of model metrics: every churn candidate and baseline on the same
-    holdout customers, with paired bootstrap intervals and the AUC differences
+    holdout customers, with DeLong 95% intervals and the AUC differences
     that decide what is published, and the KMeans silhouette of every k tried. Doc block
     model_evaluation_metrics. -#}
 with churn_run as (
