@@ -786,7 +786,10 @@ def backtest(
     at feature date index j + 1 and evaluated on the rows at j, beside the
     baselines; metrics with DeLong 95% intervals and the paired AUC
     differences. Origins with fewer than :data:`MIN_ROWS` rows or one class on
-    either side are skipped. Returns origin_index, origin_date (features of the
+    either side are skipped, and so are origins whose training date lies
+    within one window of the first purchase (no training customer has a
+    tenure of a full window: the window features are not yet defined, and a
+    model fitted on first-week buyers only says nothing about later ones). Returns origin_index, origin_date (features of the
     evaluated rows), training_feature_date, label_window_end_date and
     :data:`METRIC_COLUMNS`.
     """
@@ -797,10 +800,15 @@ def backtest(
             continue
         train = frame[frame["feature_date_index"] == j + 1].reset_index(drop=True)
         test = frame[frame["feature_date_index"] == j].reset_index(drop=True)
+        window_days = (
+            pd.Timestamp(train["label_window_end_date"].iloc[0])
+            - pd.Timestamp(train["feature_date"].iloc[0])
+        ).days
         if (
             min(len(train), len(test)) < MIN_ROWS
             or train[LABEL].nunique() < 2
             or test[LABEL].nunique() < 2
+            or train["tenure_days"].max() < window_days
         ):
             continue
         table, _, _ = _evaluate(

@@ -26,6 +26,7 @@ def model(dbt, session):
         "churn_label",
         "lifecycle_stage",
         "bgnbd_p_no_purchase",
+        "tenure_days",
         *numeric,
     ]
     frame = (

@@ -208,6 +208,7 @@ def _frame(n: int, seed: int, signal: float = 1.0) -> pd.DataFrame:
         {
             "customer_id": [f"C{i:06d}" for i in range(n)],
             "recency_days": recency,
+            "tenure_days": recency + rng.gamma(2.0, 100.0, n),
             "rhythm": rhythm,
             "latest_nps": nps,
             "lifecycle_stage": stage,
@@ -350,6 +351,19 @@ def test_fit_churn_publishes_a_baseline_when_the_model_adds_nothing():
     assert ev[("logistic_regression", "roc_auc")] == pytest.approx(
         ev[("recency", "roc_auc")], abs=1e-12
     )
+
+
+def test_backtest_skips_an_origin_trained_on_first_window_buyers_only():
+    """Training date within one window of the first purchase (every training
+    customer has a tenure below 90 days): that origin is not evaluated."""
+    frame = _labelled(signal=1.0, seed=50)
+    young = frame["feature_date_index"] == 2
+    frame.loc[young, "tenure_days"] = frame.loc[young, "recency_days"].clip(upper=89)
+    assert churn.backtest(frame, ["recency_days", "rhythm"], 42).empty
+    frame.loc[young, "tenure_days"] = 90
+    assert set(
+        churn.backtest(frame, ["recency_days", "rhythm"], 42)["origin_index"]
+    ) == {1}
 
 
 def test_fit_churn_single_class_is_an_error_with_a_reason():

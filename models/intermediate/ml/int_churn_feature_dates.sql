@@ -14,19 +14,20 @@ with ml_run_context as (
 
 feature_dates as (
     {%- for j in range(origins + 2) %}
-    select
-        {{ j }} as feature_date_index,
-        cast({{ dbt.dateadd('day', -(j * window_days), 'as_of_date') }} as date)
-            as feature_date,
-        {% if j == 0 -%}
-        cast(null as date)
-        {%- else -%}
-        cast({{ dbt.dateadd('day', -((j - 1) * window_days), 'as_of_date') }} as date)
-        {%- endif %} as label_window_end_date
-    from ml_run_context
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            {{ j }} as feature_date_index,
+            cast({{ dbt.dateadd('day', -(j * window_days), 'as_of_date') }} as date)
+                as feature_date,
+            {% if j == 0 -%}
+                cast(null as date)
+            {%- else -%}
+                cast(                                        {{ dbt.dateadd('day', -((j - 1) * window_days), 'as_of_date') }} as date
+                )
+            {%- endif %} as label_window_end_date
+        from ml_run_context
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

@@ -47,8 +47,9 @@ candidates as (
         customer_sample.is_in_segment_sample
     from feature_dates
     inner join customer_sample
-        on feature_dates.feature_date_index = 0
-        or customer_sample.is_in_churn_sample
+        on
+            feature_dates.feature_date_index = 0
+            or customer_sample.is_in_churn_sample
 ),
 
 purchase_gaps as (
@@ -72,13 +73,15 @@ purchase_stats as (
         max(purchase_gaps.purchase_date) as last_purchase_date,
         sum(purchase_gaps.orders) as orders,
         sum(case
-            when purchase_gaps.purchase_date
+            when
+                purchase_gaps.purchase_date
                 > {{ dbt.dateadd('day', -window_days, 'candidates.feature_date') }}
                 then purchase_gaps.orders
             else 0
         end) as orders_last_window,
         sum(case
-            when purchase_gaps.purchase_date
+            when
+                purchase_gaps.purchase_date
                 <= {{ dbt.dateadd('day', -window_days, 'candidates.feature_date') }}
                 and purchase_gaps.purchase_date
                 > {{ dbt.dateadd('day', -2 * window_days, 'candidates.feature_date') }}
@@ -89,8 +92,9 @@ purchase_stats as (
         sum(purchase_gaps.gap_days * purchase_gaps.gap_days) as gap_days_square_sum
     from candidates
     inner join purchase_gaps
-        on candidates.customer_id = purchase_gaps.customer_id
-        and purchase_gaps.purchase_date <= candidates.feature_date
+        on
+            candidates.customer_id = purchase_gaps.customer_id
+            and candidates.feature_date >= purchase_gaps.purchase_date
     group by candidates.feature_date, candidates.customer_id
 ),
 
@@ -108,8 +112,9 @@ money as (
         sum(case when orders.is_refund then 1 else 0 end) as refunds
     from candidates
     inner join orders
-        on candidates.customer_id = orders.customer_id
-        and orders.order_date <= candidates.feature_date
+        on
+            candidates.customer_id = orders.customer_id
+            and candidates.feature_date >= orders.order_date
     group by candidates.feature_date, candidates.customer_id
 ),
 
@@ -120,10 +125,11 @@ contacts as (
         count(*) as touchpoints_last_window
     from candidates
     inner join touchpoints
-        on candidates.customer_id = touchpoints.customer_id
-        and touchpoints.occurred_date <= candidates.feature_date
-        and touchpoints.occurred_date
-        > {{ dbt.dateadd('day', -window_days, 'candidates.feature_date') }}
+        on
+            candidates.customer_id = touchpoints.customer_id
+            and candidates.feature_date >= touchpoints.occurred_date
+            and touchpoints.occurred_date
+            > {{ dbt.dateadd('day', -window_days, 'candidates.feature_date') }}
     group by candidates.feature_date, candidates.customer_id
 ),
 
@@ -145,8 +151,9 @@ survey_ranked as (
         ) as answer_rank
     from candidates
     inner join survey_responses
-        on candidates.customer_id = survey_responses.customer_id
-        and cast(survey_responses.responded_at as date) <= candidates.feature_date
+        on
+            candidates.customer_id = survey_responses.customer_id
+            and cast(survey_responses.responded_at as date) <= candidates.feature_date
     where survey_responses.score is not null
 ),
 
@@ -167,9 +174,10 @@ window_buyers as (
         candidates.customer_id
     from candidates
     inner join customer_days
-        on candidates.customer_id = customer_days.customer_id
-        and customer_days.purchase_date > candidates.feature_date
-        and customer_days.purchase_date <= candidates.label_window_end_date
+        on
+            candidates.customer_id = customer_days.customer_id
+            and candidates.feature_date < customer_days.purchase_date
+            and candidates.label_window_end_date >= customer_days.purchase_date
 ),
 
 final as (
@@ -198,30 +206,36 @@ final as (
         money.purchase_amount / purchase_stats.orders as avg_order_value,
         case
             when purchase_stats.purchase_days > 1
-                then cast(purchase_stats.gap_days_sum as double)
-                / (purchase_stats.purchase_days - 1)
+                then
+                    cast(purchase_stats.gap_days_sum as double)
+                    / (purchase_stats.purchase_days - 1)
         end as mean_interpurchase_days,
         case
             when purchase_stats.purchase_days > 2
                 then sqrt(greatest(
-                    (purchase_stats.gap_days_square_sum
-                    - cast(purchase_stats.gap_days_sum as double)
-                    * purchase_stats.gap_days_sum
-                    / (purchase_stats.purchase_days - 1))
-                    / (purchase_stats.purchase_days - 2), 0))
+                    (
+                        purchase_stats.gap_days_square_sum
+                        - cast(purchase_stats.gap_days_sum as double)
+                        * purchase_stats.gap_days_sum
+                        / (purchase_stats.purchase_days - 1)
+                    )
+                    / (purchase_stats.purchase_days - 2), 0
+                ))
         end as interpurchase_sd_days,
         case
             when purchase_stats.purchase_days > 1
-                then {{ dbt.datediff('purchase_stats.last_purchase_date',
+                then                                                                                 {{ dbt.datediff('purchase_stats.last_purchase_date',
                     'candidates.feature_date', 'day') }}
-                * (purchase_stats.purchase_days - 1)
-                / cast(purchase_stats.gap_days_sum as double)
+                    * (purchase_stats.purchase_days - 1)
+                    / cast(purchase_stats.gap_days_sum as double)
         end as recency_to_interpurchase_ratio,
         cast(purchase_stats.orders_last_window as integer) as orders_last_window,
         cast(purchase_stats.orders_previous_window as integer)
             as orders_previous_window,
-        cast(purchase_stats.orders_last_window - purchase_stats.orders_previous_window
-            as integer) as trend_orders,
+        cast(
+            purchase_stats.orders_last_window - purchase_stats.orders_previous_window
+            as integer
+        ) as trend_orders,
         money.revenue_last_window,
         cast(coalesce(contacts.touchpoints_last_window, 0) as integer)
             as touchpoints_last_window,
@@ -236,23 +250,29 @@ final as (
         end as churn_label
     from candidates
     inner join purchase_stats
-        on candidates.feature_date = purchase_stats.feature_date
-        and candidates.customer_id = purchase_stats.customer_id
+        on
+            candidates.feature_date = purchase_stats.feature_date
+            and candidates.customer_id = purchase_stats.customer_id
     inner join money
-        on candidates.feature_date = money.feature_date
-        and candidates.customer_id = money.customer_id
+        on
+            candidates.feature_date = money.feature_date
+            and candidates.customer_id = money.customer_id
     left join contacts
-        on candidates.feature_date = contacts.feature_date
-        and candidates.customer_id = contacts.customer_id
+        on
+            candidates.feature_date = contacts.feature_date
+            and candidates.customer_id = contacts.customer_id
     left join latest_answers
-        on candidates.feature_date = latest_answers.feature_date
-        and candidates.customer_id = latest_answers.customer_id
+        on
+            candidates.feature_date = latest_answers.feature_date
+            and candidates.customer_id = latest_answers.customer_id
     left join stages
-        on candidates.feature_date = stages.feature_date
-        and candidates.customer_id = stages.customer_id
+        on
+            candidates.feature_date = stages.feature_date
+            and candidates.customer_id = stages.customer_id
     left join window_buyers
-        on candidates.feature_date = window_buyers.feature_date
-        and candidates.customer_id = window_buyers.customer_id
+        on
+            candidates.feature_date = window_buyers.feature_date
+            and candidates.customer_id = window_buyers.customer_id
 )
 
 select * from final

@@ -21,7 +21,7 @@ latest_complete_periods as (
         max(stages.period_end) as period_last_date
     from feature_dates
     inner join stages
-        on stages.period_end <= feature_dates.feature_date
+        on feature_dates.feature_date >= stages.period_end
     where stages.is_complete_period
     group by feature_dates.feature_date
 ),

@@ -62,8 +62,9 @@ with run_context as (
 final as (
     select
         run_context.as_of_date,
-        cast({{ dbt.dateadd('day', -(window_days | int), 'run_context.as_of_date') }}
-            as date) as churn_cutoff_date,
+        cast(                        {{ dbt.dateadd('day', -(window_days | int), 'run_context.as_of_date') }}
+            as date
+        ) as churn_cutoff_date,
         cast({{ window_days | int }} as integer) as churn_window_days,
         cast({{ holdout_share | float }} as double) as churn_holdout_share,
         cast({{ segment_k if segment_k is not none else 'null' }} as integer)

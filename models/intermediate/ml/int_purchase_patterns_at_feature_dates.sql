@@ -9,9 +9,9 @@ with activity as (
 final as (
     select
         activity.feature_date,
-        activity.purchase_days - 1 as repeat_purchase_days,
         activity.purchase_span_days,
         activity.tenure_days,
+        activity.purchase_days - 1 as repeat_purchase_days,
         count(*) as customers,
         sum(case when activity.is_in_churn_sample then 1 else 0 end)
             as sampled_customers

@@ -42,8 +42,9 @@ members as (
         {{ exact_avg('features.latest_csat') }} as centroid_latest_csat
     from segments
     inner join features
-        on segments.customer_id = features.customer_id
-        and features.feature_date_index = 0
+        on
+            segments.customer_id = features.customer_id
+            and features.feature_date_index = 0
     group by segments.segment_id
 ),
 
@@ -54,8 +55,6 @@ final as (
         fitted_profiles.as_of_date,
         cast(fitted_profiles.model_version as varchar) as model_version,
         cast(coalesce(members.customers, 0) as integer) as customers,
-        cast(coalesce(members.customers, 0) as double)
-        / sum(coalesce(members.customers, 0)) over () as share,
         cast(fitted_profiles.silhouette as double) as silhouette,
         cast(fitted_profiles.segment_silhouette as double) as segment_silhouette,
         members.centroid_recency_days,
@@ -65,7 +64,9 @@ final as (
         members.centroid_avg_order_value,
         members.centroid_mean_interpurchase_days,
         members.centroid_latest_nps,
-        members.centroid_latest_csat
+        members.centroid_latest_csat,
+        cast(coalesce(members.customers, 0) as double)
+        / sum(coalesce(members.customers, 0)) over () as share
     from fitted_profiles
     left join members
         on fitted_profiles.segment_id = members.segment_id
