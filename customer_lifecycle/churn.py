@@ -1,69 +1,61 @@
-"""Churn scoring with an honest, leakage-free evaluation.
+"""Churn models fitted on a compact sample, scored in SQL, judged against baselines.
 
 Definition
 ----------
-A customer *churns* at a scoring date ``d`` when they make no purchase
-(non-refund order) in the ``window_days`` days after ``d``, i.e. no purchase
-dated ``d < date <= d + window_days`` (calendar days, time of day ignored).
+A customer *churns* at a feature date ``d`` when they make no purchase
+(non-refund order) in the ``W`` days after it, ``d < date <= d + W``
+(``W`` = var ``churn_window_days``).
 
-Procedure of :func:`train_and_score`
-------------------------------------
-1. ``cutoff = as_of - window_days``.  Training rows are the customers with a
-   purchase at or before ``cutoff``; their features are
-   :func:`~customer_lifecycle.features.build_customer_features` at the cutoff
-   (which only sees data up to the cutoff) and their label is 1 if they make
-   no purchase in ``(cutoff, as_of]``, else 0.  The future window is used for
-   nothing but the label.
-2. BG/NBD features: BG/NBD is fitted on
-   :func:`~customer_lifecycle.btyd.summarize_purchases` of the non-refund
-   orders up to the cutoff, and ``bgnbd_p_alive`` and
-   ``bgnbd_expected_purchases`` over the window (``window_days`` converted to
-   ``time_unit``) become features.  If the fit raises
-   :class:`~customer_lifecycle.btyd.FitError` (at the cutoff or, later, at
-   ``as_of``) these features and the BG/NBD baseline are dropped and the
-   reason is recorded in ``params["bgnbd"]``.
-3. Customers are split into train / holdout by a salted, stable hash of
-   ``customer_id`` (:func:`holdout_mask`): independent of row order, and a
-   customer always lands on the same side for the same ``random_state``.
-4. Candidates (each a scikit-learn pipeline wrapped in
-   ``CalibratedClassifierCV(cv=3)``): logistic regression (median imputation
-   + missing indicators, signed log1p, standard scaling, one-hot stage;
-   sigmoid calibration), random forest and histogram gradient boosting
-   (median imputation + missing indicators, one-hot stage; isotonic
-   calibration).  The selected model is the one with the lowest mean 3-fold
-   cross-validated log-loss on the TRAIN part only (log-loss rewards both
-   ranking and calibration, which is what a churn probability needs).  Every
-   candidate is then fitted on the train part and evaluated on the holdout.
-5. Baselines on the same holdout rows:
+Inputs
+------
+The feature table ``int_customer_features_at_feature_dates`` is built once, in
+SQL, at the feature dates ``d_j = as_of - j W`` (j = 0 scoring, 1 training,
+2.. backtest), from rows dated on or before ``d_j`` only; rows at ``j >= 1``
+carry the label of the window ``(d_j, d_{j-1}]``. Every fit here reads the
+fixed-seed churn sample of that table (var ``churn_sample_customers``), never
+the full customer base: scoring is a SQL expression over the coefficient table
+this module returns.
 
-   * ``recency``: score = ``recency_days`` (ranking only, no probability so
-     no Brier score or calibration table);
-   * ``bgnbd_expected_purchases``: ranking score = ``-E[purchases in the
-     window]``; its probability is the BG/NBD probability of *no* purchase in
-     the window, ``P0 = 1 - p_alive + p_alive * ((alpha+T)/(alpha+T+h))^(r+x)``
-     (given alive at T the posterior of lambda is Gamma(r+x, alpha+T) and an
-     alive customer can only die right after a purchase, so "no purchase in
-     h" is "Poisson count 0", whose posterior probability is that ratio to the
-     power r+x).  Brier score and calibration use ``P0``.
+Procedure of :func:`fit_churn`
+------------------------------
+1. Rows at j = 1 are split by ``is_holdout`` (salted hash, in SQL). On the train
+   part two candidates are fitted: ``logistic_regression`` (the only candidate
+   that can be published: it is scored in SQL from its coefficients) and
+   ``hist_gradient_boosting`` (a non-linear reference, evaluated, never
+   published: a tree ensemble cannot be written as a SQL expression over a
+   parameter table, so it only tells whether a linear model leaves skill on the
+   table).
+2. Baselines on the same holdout rows: ``recency`` (score = days since the last
+   purchase; its probability is a one-feature logistic regression on the same
+   transform, so it is SQL-scorable too) and ``bgnbd_expected_purchases``
+   (score = - BG/NBD expected purchases in the window; probability
+   ``P0 = 1 - p_alive + p_alive ((alpha+T)/(alpha+T+h))^(r+x)``).
+3. Intervals (:func:`delong_auc`): the AUC of every model and the paired AUC
+   differences model - baseline on the same customers get DeLong 95%
+   intervals (normal, from the structural components; no resampling).
+4. Rolling-origin backtest (:func:`backtest`): at every origin j = 1..K the
+   models are fitted on the sampled rows at ``d_{j+1}`` (labels up to ``d_j``)
+   and evaluated out of time on the sampled rows at ``d_j`` (labels up to
+   ``d_{j-1}``), with the same intervals.
+5. Publish rule (:func:`publish_decision`): the logistic regression is
+   **published** only if the interval of its AUC difference lies above 0
+   against both baselines at every backtest origin ("beats them clearly, not
+   by noise", out of time, as it will be used); without backtest origins the
+   holdout decides. Otherwise the baseline with the higher holdout AUC is
+   published and ``reason`` says why.
+6. The published model is refitted on every sampled row at j = 1 (train part and
+   holdout) and returned as a coefficient table (:func:`coefficient_table`).
 
-6. Metrics on the holdout (:func:`classification_metrics`): ``roc_auc``,
-   ``pr_auc`` (average precision), ``brier``, ``log_loss`` (probabilistic
-   models only), ``top_decile_lift`` (:func:`top_decile_lift`),
-   ``positive_rate`` (observed churn rate), ``n_rows``; candidates also get
-   ``train_cv_log_loss``.  Calibration tables: :func:`calibration_table`.
-7. The selected model is refitted on ALL training rows (train + holdout) and
-   scores every customer with a purchase at or before ``as_of``, with
-   features built as of ``as_of`` (and BG/NBD refitted at ``as_of``).
-   ``risk_decile`` 1..10 (10 = highest risk) comes from the rank of
-   ``(churn_probability, customer_id)``.
+The logistic model (:func:`fit_logistic`): every numeric input ``v`` is
+median-imputed (with a 0/1 missing indicator when the training rows have
+missing values), transformed ``u = sign(v) ln(1 + |v|)`` and standardised
+``z = (u - mean_u) / sd_u``; the lifecycle stage is one-hot; L2-penalised
+logistic regression (C = 1, lbfgs). Its probability is
+``p = 1 / (1 + exp(-(b0 + sum_f b_f z_f + sum_f c_f m_f + g_stage)))``, which
+:func:`predict_from_coefficients` and the SQL model ``int_churn_scores`` compute
+from the coefficient table alone.
 
-Model fitting is capped at ``max_train_rows`` rows (default 50,000; a
-hash-chosen subsample, see :func:`train_and_score`) so that the nine-fold
-selection stays affordable on large warehouses; the holdout is always
-evaluated in full.  Small fits run single-threaded (faster on small data).
-
-Everything uses fixed seeds and rows sorted by ``customer_id``, so the same
-input gives identical output, whatever the input row order.
+Everything is deterministic: rows sorted by customer, fixed seeds.
 """
 
 from __future__ import annotations
@@ -72,10 +64,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.impute import SimpleImputer
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (
     average_precision_score,
@@ -83,128 +72,62 @@ from sklearn.metrics import (
     log_loss,
     roc_auc_score,
 )
-from sklearn.model_selection import StratifiedKFold, cross_val_score
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from customer_lifecycle import btyd
-from customer_lifecycle.features import (
-    NUMERIC_FEATURE_COLUMNS,
-    build_customer_features,
-    to_cutoff_date,
-)
 
 __all__ = [
     "BASELINE_NAMES",
     "CANDIDATE_NAMES",
-    "ChurnResult",
-    "bgnbd_features",
+    "ChurnFit",
+    "backtest",
+    "bgnbd_pattern_features",
     "calibration_table",
-    "churn_labels",
     "classification_metrics",
+    "coefficient_table",
+    "delong_auc",
     "evaluate_against_truth",
-    "holdout_mask",
+    "fit_churn",
+    "fit_logistic",
+    "predict_from_coefficients",
+    "publish_decision",
+    "signed_log1p",
     "top_decile_lift",
-    "train_and_score",
 ]
 
-CANDIDATE_NAMES: tuple[str, ...] = (
-    "logistic_regression",
-    "random_forest",
-    "hist_gradient_boosting",
-)
-BASELINE_NAMES: tuple[str, ...] = ("recency", "bgnbd_expected_purchases")
-BGNBD_FEATURES: list[str] = ["bgnbd_p_alive", "bgnbd_expected_purchases"]
-STAGE_COLUMN = "stage_at_cutoff"
-CV_FOLDS = 3
-#: Below this many training rows BLAS/OpenMP run on one thread and the random
-#: forest uses one job: for small data thread start-up costs dominate (the
-#: fits are 5-20x faster single-threaded).
+PUBLISHABLE_MODEL = "logistic_regression"
+REFERENCE_MODEL = "hist_gradient_boosting"
+CANDIDATE_NAMES: tuple[str, ...] = (PUBLISHABLE_MODEL, REFERENCE_MODEL)
+RECENCY = "recency"
+BGNBD = "bgnbd_expected_purchases"
+BASELINE_NAMES: tuple[str, ...] = (RECENCY, BGNBD)
+STAGE_COLUMN = "lifecycle_stage"
+LABEL = "churn_label"
+#: Columns of an evaluation table (holdout or one backtest origin).
+METRIC_COLUMNS = [
+    "model_name",
+    "is_baseline",
+    "metric",
+    "value",
+    "ci_lower",
+    "ci_upper",
+    "standard_error",
+]
+#: Fewer rows than this at a backtest date: that origin is skipped.
+MIN_ROWS = 50
+#: Below this many rows BLAS/OpenMP run on one thread (start-up dominates).
 SINGLE_THREAD_BELOW_ROWS = 100_000
 
 
-@dataclass
-class ChurnResult:
-    """Outcome of :func:`train_and_score`.
-
-    - ``scores``: customer_id, churn_probability, risk_decile (1..10, 10 =
-      highest risk), for every customer with a purchase at or before as_of.
-    - ``evaluations``: long table model_name, is_baseline, is_selected,
-      metric, value (holdout metrics; ``train_cv_log_loss`` for candidates).
-    - ``calibration``: model_name, bin, n, mean_predicted, observed_rate.
-    - ``holdout_predictions``: customer_id, label, model_name, score,
-      probability (score is what ranking metrics use; probability is NaN for
-      the recency baseline).
-    - ``features``: model input columns; ``params``: run log.
-    - ``training_rows`` / ``holdout_rows``: customers in the train part / in
-      the holdout (the final model is refitted on both; see
-      ``params["rows_fitted_*"]`` for the rows actually fitted under
-      ``max_train_rows``).
-    - ``model``: the fitted final estimator (not part of equality checks).
-    """
-
-    scores: pd.DataFrame
-    evaluations: pd.DataFrame
-    calibration: pd.DataFrame
-    holdout_predictions: pd.DataFrame
-    features: list[str]
-    params: dict
-    training_rows: int
-    holdout_rows: int
-    selected_model: str
-    model_version: str
-    cutoff: pd.Timestamp
-    as_of: pd.Timestamp
-    model: object = field(default=None, repr=False, compare=False)
+def signed_log1p(x):
+    """``sign(x) ln(1 + |x|)``: the log transform of every numeric churn input."""
+    x = np.asarray(x, dtype=float)
+    return np.sign(x) * np.log1p(np.abs(x))
 
 
 # --------------------------------------------------------------------------- #
-# labels, split, metrics
+# metrics
 # --------------------------------------------------------------------------- #
-def churn_labels(orders: pd.DataFrame, customer_ids, start, end) -> pd.Series:
-    """1 if the customer makes no purchase with ``start < date <= end``, else 0.
-
-    ``start``/``end`` are calendar dates; dates are compared by calendar day.
-    Returns an int Series indexed by ``customer_id`` (as str) in the order of
-    ``customer_ids``.
-    """
-    start_day = to_cutoff_date(start)
-    end_day = to_cutoff_date(end)
-    ts = np.asarray(pd.to_datetime(orders["ordered_at"]), dtype="datetime64[ns]")
-    lo = np.datetime64((start_day + pd.Timedelta(days=1)).to_datetime64(), "ns")
-    hi = np.datetime64((end_day + pd.Timedelta(days=1)).to_datetime64(), "ns")
-    in_window = (
-        ~np.isnat(ts)
-        & (ts >= lo)
-        & (ts < hi)
-        & ~orders["is_refund"].to_numpy(dtype=bool)
-        & orders["customer_id"].notna().to_numpy()
-    )
-    buyers = pd.Index(
-        pd.unique(orders["customer_id"].to_numpy()[in_window]).astype(str)
-    )
-    ids = pd.Index(pd.Series(customer_ids).astype(str))
-    return pd.Series((~ids.isin(buyers)).astype(np.int64), index=ids, name="label")
-
-
-def holdout_mask(
-    customer_ids, holdout_share: float, random_state: int = 42
-) -> np.ndarray:
-    """Deterministic holdout membership from a salted hash of ``customer_id``.
-
-    ``hash_pandas_object`` (SipHash with pandas' fixed default key) of
-    ``f"{random_state}:{customer_id}"`` mapped to [0, 1); the customer is held
-    out when that number is below ``holdout_share``.
-    """
-    if not 0.0 <= holdout_share < 1.0:
-        raise ValueError("holdout_share must be in [0, 1)")
-    keys = str(random_state) + ":" + pd.Series(customer_ids).astype(str)
-    hashed = pd.util.hash_pandas_object(keys, index=False).to_numpy(dtype=np.uint64)
-    u = (hashed % np.uint64(1_000_000)).astype(float) / 1_000_000.0
-    return u < holdout_share
-
-
 def top_decile_lift(y_true, score) -> float:
     """Churn rate among the top 10% scores divided by the overall churn rate.
 
@@ -291,445 +214,621 @@ def calibration_table(
     return pd.DataFrame(rows, columns=["bin", "n", "mean_predicted", "observed_rate"])
 
 
-# --------------------------------------------------------------------------- #
-# BG/NBD features
-# --------------------------------------------------------------------------- #
-def bgnbd_features(
-    orders: pd.DataFrame, date, window_days: int, time_unit: str = "week"
-) -> tuple[pd.DataFrame, dict]:
-    """Fit BG/NBD on non-refund orders at or before ``date``; per-customer outputs.
+Z_95 = 1.959963984540054  # standard normal 97.5% quantile
 
-    Returns (frame, info).  frame: customer_id, bgnbd_p_alive,
-    bgnbd_expected_purchases (over ``window_days``), bgnbd_p_no_purchase
-    (P0, see module docstring).  info: params, log-likelihood, horizon.
-    Raises :class:`~customer_lifecycle.btyd.FitError` if the fit fails.
+
+def delong_auc(
+    y_true, scores: dict[str, np.ndarray]
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """ROC AUCs of several scores on the same rows and their covariance (DeLong).
+
+    DeLong, DeLong & Clarke-Pearson (1988): with ``m`` positives (churners) and
+    ``n`` negatives, the structural components of a score are, for each positive
+    ``i``, ``V10_i = (#{neg < s_i} + #{neg = s_i} / 2) / n`` and, for each
+    negative ``j``, ``V01_j = (#{pos > s_j} + #{pos = s_j} / 2) / m``. The AUC is
+    ``mean(V10) = mean(V01)`` and, for two scores ``a`` and ``b`` on the same
+    customers, ``Cov(AUC_a, AUC_b) = S10_ab / m + S01_ab / n`` with ``S10`` and
+    ``S01`` the sample covariances of the components. The variance of a paired
+    difference is ``Var_a + Var_b - 2 Cov_ab``: no resampling, O(n log n).
+    Returns the AUCs and the covariance matrix (NaN when a class is absent).
     """
-    day = to_cutoff_date(date)
-    end = np.datetime64((day + pd.Timedelta(days=1)).to_datetime64(), "ns")
-    ts = np.asarray(pd.to_datetime(orders["ordered_at"]), dtype="datetime64[ns]")
-    keep = (
-        ~np.isnat(ts)
-        & (ts < end)
-        & ~orders["is_refund"].to_numpy(dtype=bool)
-        & orders["customer_id"].notna().to_numpy()
-    )
-    purchases = pd.DataFrame(
-        {
-            "customer_id": orders["customer_id"].to_numpy()[keep].astype(str),
-            "ordered_at": ts[keep],
-            "amount": orders["amount"].to_numpy(dtype=float)[keep],
-        }
-    )
-    summary = btyd.summarize_purchases(purchases, day, time_unit=time_unit)
-    fit = btyd.fit_bgnbd(summary["frequency"], summary["recency"], summary["t"])
-    if not fit.converged:
-        raise btyd.FitError(f"BG/NBD fit did not converge: {fit.message}")
-    params = btyd.BgNbdParams(**fit.params)
-    horizon = window_days / btyd.TIME_UNIT_DAYS[time_unit]
-    x = summary["frequency"].to_numpy(dtype=float)
-    tx = summary["recency"].to_numpy(dtype=float)
-    T = summary["t"].to_numpy(dtype=float)
-    p_alive = btyd.bgnbd_p_alive(params, x, tx, T)
-    expected = btyd.bgnbd_expected_purchases(params, horizon, x, tx, T)
-    frame = pd.DataFrame(
-        {
-            "customer_id": summary["customer_id"].astype(str).to_numpy(),
-            "bgnbd_p_alive": p_alive,
-            "bgnbd_expected_purchases": expected,
-            "bgnbd_p_no_purchase": btyd.bgnbd_probability_no_purchase(
+    y = np.asarray(y_true, dtype=bool)
+    names = list(scores)
+    m, n = int(y.sum()), int((~y).sum())
+    if m < 2 or n < 2:
+        nan = pd.DataFrame(np.nan, index=names, columns=names)
+        return dict.fromkeys(names, float("nan")), nan
+    v10, v01 = [], []
+    for name in names:
+        s = np.asarray(scores[name], dtype=float)
+        pos, neg = s[y], s[~y]
+        neg_sorted, pos_sorted = np.sort(neg), np.sort(pos)
+        below = np.searchsorted(neg_sorted, pos, side="left")
+        tied = np.searchsorted(neg_sorted, pos, side="right") - below
+        v10.append((below + tied / 2.0) / n)
+        above = m - np.searchsorted(pos_sorted, neg, side="right")
+        tied = np.searchsorted(pos_sorted, neg, side="right") - np.searchsorted(
+            pos_sorted, neg, side="left"
+        )
+        v01.append((above + tied / 2.0) / m)
+    v10, v01 = np.vstack(v10), np.vstack(v01)
+    covariance = np.atleast_2d(np.cov(v10)) / m + np.atleast_2d(np.cov(v01)) / n
+    aucs = {name: float(v10[k].mean()) for k, name in enumerate(names)}
+    return aucs, pd.DataFrame(covariance, index=names, columns=names)
+
+
+def _interval(point: float, variance: float) -> tuple[float, float, float]:
+    """(lower, upper, standard error) of the normal 95% interval."""
+    se = float(np.sqrt(max(variance, 0.0))) if np.isfinite(variance) else np.nan
+    return point - Z_95 * se, point + Z_95 * se, se
+
+
+# --------------------------------------------------------------------------- #
+# BG/NBD features on distinct patterns
+# --------------------------------------------------------------------------- #
+def bgnbd_pattern_features(
+    patterns: pd.DataFrame, window_days: int, time_unit_days: float
+) -> pd.DataFrame:
+    """BG/NBD fitted per feature date on patterns; predictions for every pattern.
+
+    ``patterns``: feature_date, repeat_purchase_days (x), purchase_span_days,
+    tenure_days, customers, sampled_customers. Times are converted to the time
+    unit (``t_x = span / u``, ``T = tenure / u``); the fit at a date uses the
+    patterns weighted by ``sampled_customers`` (:func:`btyd.fit_bgnbd`), and
+    p_alive, the expected purchases in ``h = window_days / u`` and the
+    probability of no purchase ``P0`` are computed for every pattern. A date
+    whose fit fails (:class:`btyd.FitError`, or not converged) gets null
+    predictions and ``bgnbd_status = 'failed'`` with the reason.
+    """
+    parts = []
+    horizon = float(window_days) / float(time_unit_days)
+    for date, group in patterns.groupby("feature_date", sort=True):
+        g = group.reset_index(drop=True)
+        x = g["repeat_purchase_days"].to_numpy(dtype=float)
+        tx = g["purchase_span_days"].to_numpy(dtype=float) / time_unit_days
+        T = g["tenure_days"].to_numpy(dtype=float) / time_unit_days
+        w = g["sampled_customers"].to_numpy(dtype=float)
+        out = g[
+            [
+                "feature_date",
+                "repeat_purchase_days",
+                "purchase_span_days",
+                "tenure_days",
+            ]
+        ].copy()
+        try:
+            fit = btyd.fit_bgnbd(x, tx, T, weights=w)
+            if not fit.converged:
+                raise btyd.FitError(f"BG/NBD fit did not converge: {fit.message}")
+        except btyd.FitError as exc:
+            for column in ("p_alive", "expected_purchases", "p_no_purchase"):
+                out[f"bgnbd_{column}"] = np.nan
+            for name in ("r", "alpha", "a", "b", "log_likelihood"):
+                out[f"bgnbd_{name}"] = np.nan
+            out["bgnbd_status"] = "failed"
+            out["bgnbd_message"] = str(exc)
+        else:
+            params = btyd.BgNbdParams(**fit.params)
+            out["bgnbd_p_alive"] = btyd.bgnbd_p_alive(params, x, tx, T)
+            out["bgnbd_expected_purchases"] = btyd.bgnbd_expected_purchases(
                 params, horizon, x, tx, T
-            ),
-        }
+            )
+            out["bgnbd_p_no_purchase"] = btyd.bgnbd_probability_no_purchase(
+                params, horizon, x, tx, T
+            )
+            for name, value in fit.params.items():
+                out[f"bgnbd_{name}"] = float(value)
+            out["bgnbd_log_likelihood"] = float(fit.log_likelihood)
+            out["bgnbd_status"] = "fitted"
+            out["bgnbd_message"] = (
+                f"fitted on {int(w.sum())} sampled customers "
+                f"({len(g)} distinct patterns)"
+            )
+        parts.append(out)
+    columns = [
+        "feature_date",
+        "repeat_purchase_days",
+        "purchase_span_days",
+        "tenure_days",
+        "bgnbd_p_alive",
+        "bgnbd_expected_purchases",
+        "bgnbd_p_no_purchase",
+        "bgnbd_r",
+        "bgnbd_alpha",
+        "bgnbd_a",
+        "bgnbd_b",
+        "bgnbd_log_likelihood",
+        "bgnbd_status",
+        "bgnbd_message",
+    ]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+# --------------------------------------------------------------------------- #
+# the SQL-scorable logistic model
+# --------------------------------------------------------------------------- #
+@dataclass
+class LogisticFit:
+    """A fitted logistic churn model and its coefficient table."""
+
+    coefficients: pd.DataFrame
+    numeric: list[str]
+    categorical: list[str]
+    model: LogisticRegression = field(repr=False, compare=False)
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Churn probability of every row (same formula as the SQL scoring)."""
+        return predict_from_coefficients(frame, self.coefficients)
+
+
+def _design(frame: pd.DataFrame, coefficients: pd.DataFrame) -> np.ndarray:
+    """Design matrix of the terms of ``coefficients`` (intercept excluded)."""
+    columns = []
+    for term in coefficients.itertuples(index=False):
+        if term.term_kind == "numeric":
+            v = frame[term.feature].to_numpy(dtype=float)
+            v = np.where(np.isnan(v), term.impute_value, v)
+            columns.append((signed_log1p(v) - term.center) / term.scale)
+        elif term.term_kind == "missing_indicator":
+            columns.append(np.isnan(frame[term.feature].to_numpy(dtype=float)) * 1.0)
+        elif term.term_kind == "category":
+            values = frame[term.feature].astype(str).to_numpy()
+            columns.append((values == term.category_value) * 1.0)
+    return np.column_stack(columns) if columns else np.zeros((len(frame), 0))
+
+
+def predict_from_coefficients(
+    frame: pd.DataFrame, coefficients: pd.DataFrame
+) -> np.ndarray:
+    """``1 / (1 + exp(-eta))`` with ``eta`` the sum of the table's terms.
+
+    Mirrors ``int_churn_scores``: numeric terms ``b (slog1p(coalesce(v, m)) - c)
+    / s``, missing indicators ``b [v is null]``, categories ``b [stage = k]``,
+    plus the intercept. A 'passthrough' table returns its feature unchanged.
+    """
+    if (coefficients["term_kind"] == "passthrough").any():
+        feature = coefficients.loc[
+            coefficients["term_kind"] == "passthrough", "feature"
+        ].iloc[0]
+        return frame[feature].to_numpy(dtype=float)
+    terms = coefficients[coefficients["term_kind"] != "intercept"]
+    intercept = float(
+        coefficients.loc[coefficients["term_kind"] == "intercept", "coefficient"].iloc[
+            0
+        ]
     )
-    info = {
-        "date": str(day.date()),
-        "params": {k: float(v) for k, v in fit.params.items()},
-        "log_likelihood": float(fit.log_likelihood),
-        "n_customers": int(fit.n_customers),
-        "horizon_units": float(horizon),
-        "time_unit": time_unit,
-    }
-    return frame, info
+    eta = intercept + _design(frame, terms) @ terms["coefficient"].to_numpy(float)
+    return 1.0 / (1.0 + np.exp(-eta))
+
+
+def _term_rows(
+    frame: pd.DataFrame, numeric: list[str], categorical: list[str]
+) -> pd.DataFrame:
+    """The terms (without coefficients) learnt from the training rows."""
+    rows = []
+    for f in numeric:
+        v = frame[f].to_numpy(dtype=float)
+        missing = np.isnan(v)
+        impute = float(np.median(v[~missing]))
+        u = signed_log1p(np.where(missing, impute, v))
+        sd = float(np.std(u))
+        rows.append(
+            {
+                "term_kind": "numeric",
+                "feature": f,
+                "category_value": None,
+                "impute_value": impute,
+                "center": float(np.mean(u)),
+                "scale": sd if sd > 0 else 1.0,
+            }
+        )
+        if missing.any():
+            rows.append({"term_kind": "missing_indicator", "feature": f})
+    for f in categorical:
+        for value in sorted(frame[f].astype(str).unique()):
+            rows.append(
+                {"term_kind": "category", "feature": f, "category_value": value}
+            )
+    terms = pd.DataFrame(
+        rows,
+        columns=[
+            "term_kind",
+            "feature",
+            "category_value",
+            "impute_value",
+            "center",
+            "scale",
+        ],
+    )
+    return terms
+
+
+def coefficient_table(terms: pd.DataFrame, model: LogisticRegression) -> pd.DataFrame:
+    """Terms with their coefficients and the intercept row, with a unique ``term``."""
+    table = terms.copy()
+    table["coefficient"] = model.coef_[0].astype(float)
+    intercept = pd.DataFrame(
+        [{"term_kind": "intercept", "coefficient": float(model.intercept_[0])}]
+    )
+    table = pd.concat([intercept, table], ignore_index=True)
+    table["term"] = np.where(
+        table["term_kind"] == "intercept",
+        "intercept",
+        np.where(
+            table["term_kind"] == "category",
+            table["feature"].astype(str) + "=" + table["category_value"].astype(str),
+            np.where(
+                table["term_kind"] == "missing_indicator",
+                table["feature"].astype(str) + " is null",
+                table["feature"].astype(str),
+            ),
+        ),
+    )
+    return table[
+        [
+            "term",
+            "term_kind",
+            "feature",
+            "category_value",
+            "impute_value",
+            "center",
+            "scale",
+            "coefficient",
+        ]
+    ]
+
+
+def fit_logistic(
+    frame: pd.DataFrame, numeric: list[str], categorical: list[str]
+) -> LogisticFit:
+    """Fit the SQL-scorable logistic model (see module docstring) on ``frame``.
+
+    Numeric columns that are missing on every row are dropped; categorical
+    columns with a single value are dropped.
+    """
+    numeric = [f for f in numeric if frame[f].notna().any()]
+    categorical = [f for f in categorical if frame[f].astype(str).nunique() > 1]
+    terms = _term_rows(frame, numeric, categorical)
+    X = _design(frame, terms)
+    y = frame[LABEL].to_numpy(dtype=int)
+    model = LogisticRegression(C=1.0, max_iter=5000)
+    model.fit(X, y)
+    return LogisticFit(coefficient_table(terms, model), numeric, categorical, model)
+
+
+def _fit_reference(frame: pd.DataFrame, numeric, random_state: int):
+    """The non-linear reference (not SQL-scorable): gradient boosting."""
+    model = HistGradientBoostingClassifier(
+        learning_rate=0.1,
+        max_iter=100,
+        max_leaf_nodes=15,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=random_state,
+    )
+    X = frame[numeric].to_numpy(dtype=float)
+    model.fit(X, frame[LABEL].to_numpy(dtype=int))
+    return model
+
+
+def _passthrough_table(feature: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "term": feature,
+                "term_kind": "passthrough",
+                "feature": feature,
+                "category_value": None,
+                "impute_value": np.nan,
+                "center": np.nan,
+                "scale": np.nan,
+                "coefficient": 1.0,
+            }
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- #
-# models
+# evaluation on one set of rows
 # --------------------------------------------------------------------------- #
-def _signed_log1p(x):
-    return np.sign(x) * np.log1p(np.abs(x))
+def _has_bgnbd(frame: pd.DataFrame) -> bool:
+    return bool(frame["bgnbd_p_no_purchase"].notna().all()) and len(frame) > 0
 
 
-def _make_candidate(
-    name: str,
+def _evaluate(
+    train: pd.DataFrame,
+    test: pd.DataFrame,
     numeric: list[str],
     categorical: list[str],
-    random_state: int,
-    n_rows: int = 0,
-) -> CalibratedClassifierCV:
-    """One calibrated candidate pipeline (``n_rows`` only sets RF parallelism)."""
-    one_hot = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
-    if name == "logistic_regression":
-        num_pipe = Pipeline(
-            [
-                ("impute", SimpleImputer(strategy="median", add_indicator=True)),
-                (
-                    "log",
-                    FunctionTransformer(_signed_log1p, feature_names_out="one-to-one"),
-                ),
-                ("scale", StandardScaler()),
-            ]
-        )
-        clf = LogisticRegression(C=1.0, max_iter=5000)
-        method = "sigmoid"
-    else:
-        num_pipe = SimpleImputer(strategy="median", add_indicator=True)
-        method = "isotonic"
-        if name == "random_forest":
-            clf = RandomForestClassifier(
-                n_estimators=150,
-                min_samples_leaf=10,
-                max_features="sqrt",
-                n_jobs=-1 if n_rows >= SINGLE_THREAD_BELOW_ROWS else 1,
-                random_state=random_state,
-            )
-        elif name == "hist_gradient_boosting":
-            clf = HistGradientBoostingClassifier(
-                learning_rate=0.1,
-                max_iter=100,
-                max_leaf_nodes=15,
-                min_samples_leaf=40,
-                l2_regularization=1.0,
-                early_stopping=False,
-                random_state=random_state,
-            )
-        else:
-            raise ValueError(f"unknown candidate {name!r}")
-    transformers = [("num", num_pipe, numeric)]
-    if categorical:
-        transformers.append(("cat", one_hot, categorical))
-    pipe = Pipeline(
-        [("prep", ColumnTransformer(transformers, remainder="drop")), ("model", clf)]
-    )
-    # Shuffled folds: rows are sorted by customer_id, and ids are often issued
-    # in sign-up order, so unshuffled folds would be cohorts (train on old
-    # customers, calibrate on new ones) and hurt both calibration and ranking.
-    folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=random_state)
-    return CalibratedClassifierCV(estimator=pipe, method=method, cv=folds)
+    seed: int,
+    with_reference: bool,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict]:
+    """Fit on ``train``, evaluate on ``test``: metrics with 95% intervals.
 
-
-def _feature_frame(
-    orders, date, window_days, surveys, stages, time_unit, use_bgnbd: bool
-) -> tuple[pd.DataFrame, dict]:
-    """Features at ``date`` (+ BG/NBD columns). Raises FitError from BG/NBD."""
-    feats = build_customer_features(orders, date, surveys=surveys, stages=stages)
-    info: dict = {}
-    if use_bgnbd:
-        bg, info = bgnbd_features(orders, date, window_days, time_unit)
-        feats = feats.merge(bg, on="customer_id", how="left", validate="one_to_one")
-    return feats.sort_values("customer_id", kind="mergesort").reset_index(
-        drop=True
-    ), info
-
-
-# --------------------------------------------------------------------------- #
-# main entry point
-# --------------------------------------------------------------------------- #
-def train_and_score(
-    orders: pd.DataFrame,
-    as_of,
-    window_days: int = 90,
-    surveys: pd.DataFrame | None = None,
-    stages: pd.DataFrame | None = None,
-    holdout_share: float = 0.3,
-    random_state: int = 42,
-    time_unit: str = "week",
-    max_train_rows: int | None = 50_000,
-) -> ChurnResult:
-    """Train, select, evaluate and score churn models (see module docstring).
-
-    ``max_train_rows`` caps the rows used to fit models (CV selection, the
-    holdout fits and the final refit): when the train part (or, for the final
-    refit, all training rows) is larger, a deterministic subsample is used,
-    chosen by a salted hash of ``customer_id`` (order-free).  The holdout is
-    always evaluated in full and every customer is scored.  ``None`` = no cap.
+    Returns (metrics: :data:`METRIC_COLUMNS`, with DeLong intervals for roc_auc
+    and the paired AUC differences ``roc_auc_difference_vs_<baseline>``), the
+    probabilities per model (for calibration) and the fitted models.
     """
-    as_of_day = to_cutoff_date(as_of)
-    window_days = int(window_days)
-    if window_days <= 0:
-        raise ValueError("window_days must be positive")
-    cutoff = as_of_day - pd.Timedelta(days=window_days)
+    y = test[LABEL].to_numpy(dtype=int)
+    use_bgnbd = _has_bgnbd(train) and _has_bgnbd(test)
+    feats = [f for f in numeric if use_bgnbd or not f.startswith("bgnbd_")]
+    logistic = fit_logistic(train, feats, categorical)
+    recency_model = fit_logistic(train, ["recency_days"], [])
+    scores: dict[str, np.ndarray] = {}
+    probabilities: dict[str, np.ndarray] = {}
+    p = logistic.predict(test)
+    scores[PUBLISHABLE_MODEL], probabilities[PUBLISHABLE_MODEL] = p, p
+    if with_reference:
+        reference = _fit_reference(train, logistic.numeric, seed)
+        p = reference.predict_proba(test[logistic.numeric].to_numpy(dtype=float))[:, 1]
+        scores[REFERENCE_MODEL], probabilities[REFERENCE_MODEL] = p, p
+    scores[RECENCY] = test["recency_days"].to_numpy(dtype=float)
+    probabilities[RECENCY] = recency_model.predict(test)
+    if use_bgnbd:
+        scores[BGNBD] = -test["bgnbd_expected_purchases"].to_numpy(dtype=float)
+        probabilities[BGNBD] = test["bgnbd_p_no_purchase"].to_numpy(dtype=float)
 
-    # ---- BG/NBD at both dates (features exist only if both fits succeed) ----
-    bg_status: dict = {"used": False}
-    use_bgnbd = True
-    try:
-        train_frame, bg_cut = _feature_frame(
-            orders, cutoff, window_days, surveys, stages, time_unit, True
-        )
-        score_frame, bg_asof = _feature_frame(
-            orders, as_of_day, window_days, surveys, stages, time_unit, True
-        )
-        bg_status = {"used": True, "at_cutoff": bg_cut, "at_as_of": bg_asof}
-    except btyd.FitError as exc:
-        use_bgnbd = False
-        bg_status = {"used": False, "reason": f"FitError: {exc}"}
-        train_frame, _ = _feature_frame(
-            orders, cutoff, window_days, surveys, stages, time_unit, False
-        )
-        score_frame, _ = _feature_frame(
-            orders, as_of_day, window_days, surveys, stages, time_unit, False
-        )
-    if train_frame.empty:
-        raise ValueError(f"no customer bought at or before the cutoff {cutoff.date()}")
+    aucs, cov = delong_auc(y, scores)
+    rows = []
+    for name, score in scores.items():
+        metrics = classification_metrics(y, score, probabilities[name])
+        for metric, value in metrics.items():
+            lo = hi = se = float("nan")
+            if metric == "roc_auc":
+                lo, hi, se = _interval(value, cov.loc[name, name])
+            rows.append((name, name in BASELINE_NAMES, metric, value, lo, hi, se))
+    for model in [m for m in CANDIDATE_NAMES if m in scores]:
+        for baseline in [b for b in BASELINE_NAMES if b in scores]:
+            point = aucs[model] - aucs[baseline]
+            variance = (
+                cov.loc[model, model]
+                + cov.loc[baseline, baseline]
+                - 2 * cov.loc[model, baseline]
+            )
+            lo, hi, se = _interval(point, variance)
+            metric = f"roc_auc_difference_vs_{baseline}"
+            rows.append((model, False, metric, point, lo, hi, se))
+    table = pd.DataFrame(rows, columns=METRIC_COLUMNS)
+    info = {"logistic": logistic, "use_bgnbd": use_bgnbd}
+    return table, probabilities, info
 
-    labels = churn_labels(orders, train_frame["customer_id"], cutoff, as_of_day)
-    train_frame["label"] = labels.to_numpy()
-    y_all = train_frame["label"].to_numpy()
-    if len(np.unique(y_all)) < 2:
+
+# --------------------------------------------------------------------------- #
+# main entry points
+# --------------------------------------------------------------------------- #
+@dataclass
+class ChurnFit:
+    """Outcome of :func:`fit_churn`.
+
+    - ``coefficients``: the published model's coefficient table (scored in SQL).
+    - ``published_model``: logistic_regression, or the baseline published
+      instead (``reason`` says why).
+    - ``evaluations``: holdout metrics (:data:`METRIC_COLUMNS` + is_selected).
+    - ``calibration``: model_name, bin, n, mean_predicted, observed_rate.
+    - ``backtest``: :func:`backtest` rows.
+    - ``params``: the run log (JSON-ready).
+    """
+
+    coefficients: pd.DataFrame
+    published_model: str
+    reason: str
+    evaluations: pd.DataFrame
+    calibration: pd.DataFrame
+    backtest: pd.DataFrame
+    features: list[str]
+    params: dict
+    training_rows: int
+    holdout_rows: int
+
+
+def _check_training(frame: pd.DataFrame) -> None:
+    if frame.empty:
+        raise ValueError("no customer bought on or before the training date")
+    if frame[LABEL].nunique() < 2:
         raise ValueError("churn labels have a single class; cannot train a classifier")
 
-    # ---- model inputs ---------------------------------------------------------
-    numeric = [
-        c
-        for c in [*NUMERIC_FEATURE_COLUMNS, *(BGNBD_FEATURES if use_bgnbd else [])]
-        if train_frame[c].notna().any()
+
+def _differences(table: pd.DataFrame) -> pd.DataFrame:
+    """The logistic model's AUC difference rows, one per (origin, baseline)."""
+    rows = table[
+        (table["model_name"] == PUBLISHABLE_MODEL)
+        & table["metric"].str.startswith("roc_auc_difference_vs_")
     ]
-    dropped = [
-        c
-        for c in [*NUMERIC_FEATURE_COLUMNS, *(BGNBD_FEATURES if use_bgnbd else [])]
-        if c not in numeric
-    ]
-    categorical = (
-        [STAGE_COLUMN]
-        if stages is not None and train_frame[STAGE_COLUMN].nunique() > 1
-        else []
+    return rows.assign(
+        baseline=rows["metric"].str.removeprefix("roc_auc_difference_vs_")
     )
 
-    # ---- split ----------------------------------------------------------------
-    is_holdout = holdout_mask(train_frame["customer_id"], holdout_share, random_state)
-    train = train_frame.loc[~is_holdout].reset_index(drop=True)
-    hold = train_frame.loc[is_holdout].reset_index(drop=True)
-    if len(np.unique(train["label"])) < 2:
-        raise ValueError("the train part has a single churn class")
-    fit_train = _cap_rows(train, max_train_rows, random_state)
-    fit_all = _cap_rows(train_frame, max_train_rows, random_state)
 
-    threads = (
-        threadpool_limits(limits=1)
-        if len(fit_all) < SINGLE_THREAD_BELOW_ROWS
-        else threadpool_limits(limits=None)
+def publish_decision(
+    evaluations: pd.DataFrame, backtest_rows: pd.DataFrame
+) -> tuple[str, str]:
+    """Which model scores churn_scores, and why.
+
+    The evidence is out of time when the backtest has origins (every origin
+    with both baselines), else the holdout. logistic_regression is published
+    when the 95% interval of its AUC difference lies above 0 against every
+    baseline at every origin of the evidence; otherwise the baseline with the
+    higher holdout AUC (ties: recency first).
+    """
+    evidence = _differences(backtest_rows) if len(backtest_rows) else None
+    source = "at every backtest origin"
+    if evidence is None or evidence.empty:
+        evidence = _differences(evaluations)
+        source = "on the holdout"
+    text = "; ".join(
+        f"vs {row.baseline}"
+        + (
+            f" at {pd.Timestamp(row.origin_date).date()}"
+            if "origin_date" in row._fields
+            else ""
+        )
+        + f" {row.value:+.4f} (95% CI {row.ci_lower:+.4f} to {row.ci_upper:+.4f})"
+        for row in evidence.itertuples(index=False)
+    )
+    both = set(evidence["baseline"]) == set(BASELINE_NAMES)
+    if both and (evidence["ci_lower"] > 0).all():
+        return PUBLISHABLE_MODEL, f"AUC beats every baseline clearly {source}: {text}"
+    auc = evaluations[
+        evaluations["is_baseline"] & (evaluations["metric"] == "roc_auc")
+    ].set_index("model_name")["value"]
+    best = max(auc.index, key=lambda m: (auc[m], -BASELINE_NAMES.index(m)))
+    return best, (
+        f"logistic_regression does not beat every baseline clearly {source} "
+        f"({text}); publishing the best baseline, {best} "
+        f"(holdout AUC {auc[best]:.4f})"
+    )
+
+
+def fit_churn(
+    frame: pd.DataFrame,
+    numeric: list[str],
+    random_state: int = 42,
+) -> ChurnFit:
+    """Fit, evaluate, backtest and decide the churn model on the sampled rows.
+
+    ``frame``: the churn sample of the feature table at every feature date with
+    a label (feature_date_index >= 1): customer_id, feature_date_index,
+    feature_date, label_window_end_date, is_holdout, churn_label, the
+    ``numeric`` columns, lifecycle_stage and the BG/NBD columns.
+    """
+    frame = frame.sort_values(
+        ["feature_date_index", "customer_id"], kind="mergesort"
+    ).reset_index(drop=True)
+    training = frame[frame["feature_date_index"] == 1].reset_index(drop=True)
+    _check_training(training)
+    train = training[~training["is_holdout"].astype(bool)].reset_index(drop=True)
+    hold = training[training["is_holdout"].astype(bool)].reset_index(drop=True)
+    if train[LABEL].nunique() < 2 or hold[LABEL].nunique() < 2:
+        raise ValueError("the train part or the holdout has a single churn class")
+    categorical = [STAGE_COLUMN]
+
+    threads = threadpool_limits(
+        limits=1 if len(training) < SINGLE_THREAD_BELOW_ROWS else None
     )
     with threads:
-        return _train_evaluate_score(
-            fit_all=fit_all,
-            score_frame=score_frame,
-            train=fit_train,
-            hold=hold,
-            n_train_part=len(train),
-            n_training_customers=len(train_frame),
-            max_train_rows=max_train_rows,
-            numeric=numeric,
-            categorical=categorical,
-            dropped=dropped,
-            use_bgnbd=use_bgnbd,
-            bg_status=bg_status,
-            as_of_day=as_of_day,
-            cutoff=cutoff,
-            window_days=window_days,
-            holdout_share=holdout_share,
-            random_state=random_state,
-            time_unit=time_unit,
+        evaluations, probabilities, info = _evaluate(
+            train, hold, numeric, categorical, random_state, True
         )
+        backtest_rows = backtest(frame, numeric, random_state)
+        published, reason = publish_decision(evaluations, backtest_rows)
+        evaluations["is_selected"] = evaluations["model_name"] == published
+        if published == PUBLISHABLE_MODEL:
+            final = fit_logistic(training, info["logistic"].numeric, categorical)
+            coefficients = final.coefficients
+            features = final.numeric + final.categorical
+        elif published == RECENCY:
+            final = fit_logistic(training, ["recency_days"], [])
+            coefficients, features = final.coefficients, ["recency_days"]
+        else:
+            coefficients = _passthrough_table("bgnbd_p_no_purchase")
+            features = ["bgnbd_p_no_purchase"]
 
-
-def _cap_rows(frame: pd.DataFrame, max_rows: int | None, random_state: int):
-    """At most ``max_rows`` rows, chosen by a salted hash of customer_id."""
-    if max_rows is None or len(frame) <= max_rows:
-        return frame
-    keys = f"cap-{random_state}:" + frame["customer_id"].astype(str)
-    hashed = pd.util.hash_pandas_object(keys, index=False).to_numpy(dtype=np.uint64)
-    keep = np.sort(np.argsort(hashed, kind="stable")[: int(max_rows)])
-    return frame.iloc[keep].reset_index(drop=True)
-
-
-def _train_evaluate_score(
-    *,
-    fit_all: pd.DataFrame,
-    score_frame: pd.DataFrame,
-    train: pd.DataFrame,
-    hold: pd.DataFrame,
-    n_train_part: int,
-    n_training_customers: int,
-    max_train_rows: int | None,
-    numeric: list[str],
-    categorical: list[str],
-    dropped: list[str],
-    use_bgnbd: bool,
-    bg_status: dict,
-    as_of_day: pd.Timestamp,
-    cutoff: pd.Timestamp,
-    window_days: int,
-    holdout_share: float,
-    random_state: int,
-    time_unit: str,
-) -> ChurnResult:
-    features = numeric + categorical
-    n_fit = len(fit_all)
-    X_train, y_train = train[features], train["label"].to_numpy()
-    X_hold, y_hold = hold[features], hold["label"].to_numpy()
-
-    # ---- selection by CV log-loss on the train part only ----------------------
-    cv = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=random_state)
-    cv_log_loss: dict[str, float] = {}
-    for name in CANDIDATE_NAMES:
-        model = _make_candidate(name, numeric, categorical, random_state, n_fit)
-        scores = cross_val_score(model, X_train, y_train, cv=cv, scoring="neg_log_loss")
-        cv_log_loss[name] = float(-np.mean(scores))
-    selected = min(
-        CANDIDATE_NAMES, key=lambda m: (cv_log_loss[m], CANDIDATE_NAMES.index(m))
-    )
-
-    # ---- holdout evaluation ---------------------------------------------------
-    eval_rows: list[dict] = []
-    calib_frames: list[pd.DataFrame] = []
-    pred_frames: list[pd.DataFrame] = []
-
-    def _record(name, is_baseline, score, probability, extra=None):
-        metrics = classification_metrics(y_hold, score, probability)
-        if extra:
-            metrics.update(extra)
-        for metric, value in metrics.items():
-            eval_rows.append(
-                {
-                    "model_name": name,
-                    "is_baseline": is_baseline,
-                    "is_selected": name == selected,
-                    "metric": metric,
-                    "value": float(value),
-                }
-            )
-        if probability is not None and len(y_hold):
-            cal = calibration_table(y_hold, probability, hold["customer_id"])
-            cal.insert(0, "model_name", name)
-            calib_frames.append(cal)
-        pred_frames.append(
-            pd.DataFrame(
-                {
-                    "customer_id": hold["customer_id"].to_numpy(),
-                    "label": y_hold,
-                    "model_name": name,
-                    "score": np.asarray(score, dtype=float),
-                    "probability": np.nan
-                    if probability is None
-                    else np.asarray(probability, dtype=float),
-                }
-            )
-        )
-
-    for name in CANDIDATE_NAMES:
-        model = _make_candidate(name, numeric, categorical, random_state, n_fit)
-        model.fit(X_train, y_train)
-        proba = (
-            model.predict_proba(X_hold)[:, 1]
-            if len(X_hold)
-            else np.array([], dtype=float)
-        )
-        _record(name, False, proba, proba, {"train_cv_log_loss": cv_log_loss[name]})
-
-    _record("recency", True, hold["recency_days"].to_numpy(dtype=float), None)
-    if use_bgnbd:
-        _record(
-            "bgnbd_expected_purchases",
-            True,
-            -hold["bgnbd_expected_purchases"].to_numpy(dtype=float),
-            hold["bgnbd_p_no_purchase"].to_numpy(dtype=float),
-        )
-
-    # ---- refit on all training rows, score as of as_of -----------------------
-    final = _make_candidate(selected, numeric, categorical, random_state, n_fit)
-    final.fit(fit_all[features], fit_all["label"].to_numpy())
-    prob = final.predict_proba(score_frame[features])[:, 1]
-    scores_df = pd.DataFrame(
-        {
-            "customer_id": score_frame["customer_id"].to_numpy(),
-            "churn_probability": prob,
-        }
-    )
-    order = np.lexsort((scores_df["customer_id"].to_numpy(), prob))
-    rank = np.empty(len(prob), dtype=np.int64)
-    rank[order] = np.arange(len(prob))
-    scores_df["risk_decile"] = (rank * 10 // max(len(prob), 1) + 1).astype(np.int64)
-
-    evaluations = pd.DataFrame(
-        eval_rows,
-        columns=["model_name", "is_baseline", "is_selected", "metric", "value"],
-    )
-    calibration = (
-        pd.concat(calib_frames, ignore_index=True)
-        if calib_frames
-        else pd.DataFrame(
-            columns=["model_name", "bin", "n", "mean_predicted", "observed_rate"]
-        )
-    )
-    holdout_predictions = pd.concat(pred_frames, ignore_index=True)
-
+    calibration = []
+    for name, prob in probabilities.items():
+        cal = calibration_table(hold[LABEL], prob, hold["customer_id"])
+        cal.insert(0, "model_name", name)
+        calibration.append(cal)
+    training_date = pd.Timestamp(training["feature_date"].iloc[0]).date()
     params = {
-        "as_of": str(as_of_day.date()),
-        "cutoff": str(cutoff.date()),
-        "window_days": window_days,
+        "training_feature_date": str(training_date),
         "label_definition": (
-            "1 = no non-refund purchase with cutoff < order date <= as_of, "
-            "among customers with a purchase at or before the cutoff"
+            "1 = no non-refund purchase with feature_date < order date <= "
+            "label_window_end_date"
         ),
-        "holdout_share": float(holdout_share),
-        "split": "salted hash of customer_id (holdout_mask)",
+        "sample": "int_churn_customer_sample (salted md5 of customer_id)",
         "random_state": int(random_state),
-        "time_unit": time_unit,
-        "numeric_features": numeric,
-        "categorical_features": categorical,
-        "dropped_all_missing_features": dropped,
-        "selection_metric": f"mean {CV_FOLDS}-fold CV log-loss on the train part (lower is better)",
-        "cv_log_loss": cv_log_loss,
-        "selected_model": selected,
-        "calibration": {
-            "logistic_regression": "sigmoid",
-            "random_forest": "isotonic",
-            "hist_gradient_boosting": "isotonic",
-            "cv": CV_FOLDS,
-        },
-        "bgnbd": bg_status,
-        "baselines": {
-            "recency": "score = recency_days; ranking metrics only",
-            "bgnbd_expected_purchases": (
-                "score = -expected purchases in the window; probability = "
-                "1 - p_alive + p_alive * ((alpha+T)/(alpha+T+h))^(r+x)"
-                if use_bgnbd
-                else "skipped: BG/NBD unavailable"
-            ),
-        },
-        "n_training_customers": n_training_customers,
-        "max_train_rows": max_train_rows,
-        "rows_fitted_train_part": len(train),
-        "rows_fitted_final": n_fit,
-        "train_positive_rate": float(y_train.mean()),
-        "holdout_positive_rate": float(y_hold.mean()) if len(y_hold) else float("nan"),
-        "n_scored_customers": len(scores_df),
+        "intervals": "DeLong 95% (normal), paired for AUC differences",
+        "numeric_features": info["logistic"].numeric,
+        "categorical_features": info["logistic"].categorical,
+        "bgnbd_features_used": bool(info["use_bgnbd"]),
+        "published_model": published,
+        "publish_rule": (
+            "logistic_regression when the 95% interval of its AUC difference is "
+            "above 0 against every baseline at every backtest origin (the holdout "
+            "when there is no origin); else the baseline with the higher holdout AUC"
+        ),
+        "reason": reason,
+        "reference_model": (
+            f"{REFERENCE_MODEL}: evaluated only, never published (not SQL-scorable)"
+        ),
+        "backtest_origins": sorted(
+            str(pd.Timestamp(d).date()) for d in backtest_rows["origin_date"].unique()
+        ),
+        "training_rows_train_part": len(train),
+        "holdout_rows": len(hold),
+        "rows_fitted_final": len(training),
+        "train_positive_rate": float(train[LABEL].mean()),
+        "holdout_positive_rate": float(hold[LABEL].mean()),
     }
-    return ChurnResult(
-        scores=scores_df,
+    return ChurnFit(
+        coefficients=coefficients,
+        published_model=published,
+        reason=reason,
         evaluations=evaluations,
-        calibration=calibration,
-        holdout_predictions=holdout_predictions,
+        calibration=pd.concat(calibration, ignore_index=True),
+        backtest=backtest_rows,
         features=features,
         params=params,
-        training_rows=n_train_part,
+        training_rows=len(training),
         holdout_rows=len(hold),
-        selected_model=selected,
-        model_version=f"churn-{selected}-v1",
-        cutoff=cutoff,
-        as_of=as_of_day,
-        model=final,
     )
+
+
+def backtest(
+    frame: pd.DataFrame, numeric: list[str], random_state: int
+) -> pd.DataFrame:
+    """Rolling-origin, out-of-time evaluation at every origin j >= 1.
+
+    At origin j the logistic model (and the recency model) is fitted on the rows
+    at feature date index j + 1 and evaluated on the rows at j, beside the
+    baselines; metrics with DeLong 95% intervals and the paired AUC
+    differences. Origins with fewer than :data:`MIN_ROWS` rows or one class on
+    either side are skipped, and so are origins whose training date lies
+    within one window of the first purchase (no training customer has a
+    tenure of a full window: the window features are not yet defined, and a
+    model fitted on first-week buyers only says nothing about later ones). Returns origin_index, origin_date (features of the
+    evaluated rows), training_feature_date, label_window_end_date and
+    :data:`METRIC_COLUMNS`.
+    """
+    parts = []
+    indexes = sorted(frame["feature_date_index"].unique())
+    for j in indexes:
+        if j < 1 or j + 1 not in indexes:
+            continue
+        train = frame[frame["feature_date_index"] == j + 1].reset_index(drop=True)
+        test = frame[frame["feature_date_index"] == j].reset_index(drop=True)
+        window_days = (
+            pd.Timestamp(train["label_window_end_date"].iloc[0])
+            - pd.Timestamp(train["feature_date"].iloc[0])
+        ).days
+        if (
+            min(len(train), len(test)) < MIN_ROWS
+            or train[LABEL].nunique() < 2
+            or test[LABEL].nunique() < 2
+            or train["tenure_days"].max() < window_days
+        ):
+            continue
+        table, _, _ = _evaluate(
+            train, test, numeric, [STAGE_COLUMN], random_state, False
+        )
+        table.insert(0, "origin_index", int(j))
+        table.insert(1, "origin_date", test["feature_date"].iloc[0])
+        table.insert(2, "training_feature_date", train["feature_date"].iloc[0])
+        table.insert(3, "label_window_end_date", test["label_window_end_date"].iloc[0])
+        parts.append(table)
+    columns = [
+        "origin_index",
+        "origin_date",
+        "training_feature_date",
+        "label_window_end_date",
+        *METRIC_COLUMNS,
+    ]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def evaluate_against_truth(scores: pd.DataFrame, truth_alive_flags) -> dict[str, float]:

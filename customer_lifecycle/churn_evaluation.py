@@ -1,68 +1,29 @@
-"""Rolling-origin evaluation of the churn models (issue 10).
+"""Summaries of the rolling-origin churn backtest (issue 10).
 
-One holdout at one date says little: the 0.009 AUC between the selected model
-and BG/NBD on CDNOW at 1997-09-30 is within the noise of a single split.
-:func:`rolling_origin_evaluation` repeats the whole churn run
-(:func:`customer_lifecycle.churn.train_and_score`: features at
-``as_of - window``, labels in ``(as_of - window, as_of]``, holdout by salted hash)
-at several ``as_of`` dates and stacks the holdout metrics of every candidate
-and baseline. :func:`summarise_rolling_origin` gives, per model and metric, the
-mean, the standard deviation over origins, the minimum and maximum, and the
-number of origins where the model beat each baseline:
+The backtest itself runs inside the warehouse (:func:`customer_lifecycle.churn.backtest`,
+published as ``marts.churn_backtest_by_cutoff``): at every origin the model is
+fitted one window earlier and evaluated out of time, with DeLong 95%
+intervals. These helpers read that table:
 
-``mean = (1/K) sum_k v_k``, ``sd = sqrt(sum_k (v_k - mean)^2 / (K - 1))``.
-
-A model "beats a baseline clearly" only when its AUC is higher at every origin
-(see :func:`beats_baselines`), not when the mean difference is smaller than
-the spread.
+- :func:`summarise_backtest`: per model and metric, the mean over origins, the
+  sample standard deviation ``sd = sqrt(sum_k (v_k - mean)^2 / (K - 1))``, the
+  minimum, maximum and number of origins;
+- :func:`clear_wins`: per baseline, at how many origins the model's AUC beats it
+  *clearly*, i.e. the 95% DeLong interval of the AUC difference lies
+  above 0 (``ci_lower > 0``), and at how many it is ahead at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import pandas as pd
 
-from customer_lifecycle import churn
-
-__all__ = [
-    "beats_baselines",
-    "rolling_origin_evaluation",
-    "summarise_rolling_origin",
-]
+__all__ = ["clear_wins", "summarise_backtest"]
 
 
-def rolling_origin_evaluation(
-    orders: pd.DataFrame,
-    as_of_dates: Iterable,
-    **settings,
-) -> pd.DataFrame:
-    """Holdout metrics of every churn model at every origin.
-
-    ``settings`` are passed to :func:`churn.train_and_score` (window_days,
-    holdout_share, random_state, time_unit, max_train_rows, surveys, stages).
-    Returns as_of_date, model_name, is_baseline, is_selected, metric, value,
-    sorted; holdout metrics only (the train-part CV log-loss is dropped).
-    """
-    parts = []
-    for as_of in sorted(pd.Timestamp(d) for d in as_of_dates):
-        result = churn.train_and_score(orders, as_of, **settings)
-        ev = result.evaluations
-        ev = ev[ev["metric"] != "train_cv_log_loss"].copy()
-        ev.insert(0, "as_of_date", as_of)
-        parts.append(ev)
-    if not parts:
-        raise ValueError("rolling_origin_evaluation needs at least one as_of date")
-    out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["as_of_date", "model_name", "metric"]).reset_index(
-        drop=True
-    )
-
-
-def summarise_rolling_origin(evaluations: pd.DataFrame) -> pd.DataFrame:
+def summarise_backtest(backtest: pd.DataFrame) -> pd.DataFrame:
     """Mean, sample sd, min, max and number of origins per (model, metric)."""
-    grouped = evaluations.groupby(["model_name", "metric"])["value"]
+    grouped = backtest.groupby(["model_name", "metric"])["value"]
     summary = grouped.agg(
         mean="mean",
         sd=lambda v: (
@@ -77,17 +38,24 @@ def summarise_rolling_origin(evaluations: pd.DataFrame) -> pd.DataFrame:
     return summary.reset_index()
 
 
-def beats_baselines(
-    evaluations: pd.DataFrame, model_name: str, metric: str = "roc_auc"
-) -> dict[str, int]:
-    """Per baseline, the number of origins where ``model_name`` scores higher.
+def clear_wins(backtest: pd.DataFrame, model_name: str) -> pd.DataFrame:
+    """Per baseline: origins, origins ahead (difference > 0), clear wins (CI > 0).
 
-    The model beats a baseline clearly when this equals the number of origins.
+    Reads the ``roc_auc_difference_vs_<baseline>`` rows of ``model_name``.
     """
-    table = evaluations[evaluations["metric"] == metric].pivot(
-        index="as_of_date", columns="model_name", values="value"
+    prefix = "roc_auc_difference_vs_"
+    rows = backtest[
+        (backtest["model_name"] == model_name)
+        & backtest["metric"].str.startswith(prefix)
+    ]
+    out = (
+        rows.assign(
+            baseline=rows["metric"].str.removeprefix(prefix),
+            ahead=rows["value"] > 0,
+            clear=rows["ci_lower"] > 0,
+        )
+        .groupby("baseline")
+        .agg(origins=("value", "size"), ahead=("ahead", "sum"), clear=("clear", "sum"))
+        .astype(int)
     )
-    baselines = sorted(
-        evaluations.loc[evaluations["is_baseline"], "model_name"].unique()
-    )
-    return {b: int((table[model_name] > table[b]).sum()) for b in baselines}
+    return out.reset_index()

@@ -6,8 +6,8 @@ its outputs stacked, told apart by ``record_type``, with the run-level columns
 'run' record: the run log (status, parameters, features, package versions, fit
 duration). The SQL marts split the records again.
 
-- :func:`point_in_time_features`: the churn dates' feature table;
-- :func:`churn_run` and :func:`segmentation_run`: fit once, stack everything;
+- :func:`churn_run` and :func:`segmentation_run`: fit once on the sample, stack
+  the parameters (coefficients, centroids), evaluations and the run log;
 - :func:`to_json`, :func:`model_run_id`, :func:`stack_records`: the helpers.
 
 ``model_run_id`` is ``<model>-<as_of>-<8 hex digits of md5(parameters)>``, so two
@@ -28,11 +28,9 @@ import pyarrow as pa
 
 from customer_lifecycle import btyd, churn
 from customer_lifecycle.clv import package_versions
-from customer_lifecycle.features import FEATURE_COLUMNS, build_customer_features
-from customer_lifecycle.segmentation import PROFILE_COLUMNS, segment_customers
+from customer_lifecycle.segmentation import segment_customers
 
 DATE = pd.ArrowDtype(pa.date32())
-BGNBD_COLUMNS = ["bgnbd_p_alive", "bgnbd_expected_purchases", "bgnbd_p_no_purchase"]
 
 RUN_SCHEMA = {
     "record_type": "string",
@@ -53,14 +51,27 @@ CHURN_SCHEMA = {
     **{k: RUN_SCHEMA[k] for k in ("record_type", "model_run_id", "model_version")},
     "as_of_date": DATE,
     "customer_id": "string",
-    "churn_probability": "Float64",
-    "risk_decile": "Int64",
+    "term": "string",
+    "term_kind": "string",
+    "feature": "string",
+    "category_value": "string",
+    "impute_value": "Float64",
+    "center": "Float64",
+    "scale": "Float64",
+    "coefficient": "Float64",
     "model_name": "string",
     "is_baseline": "boolean",
     "is_selected": "boolean",
     "metric": "string",
     "metric_value": "Float64",
+    "ci_lower": "Float64",
+    "ci_upper": "Float64",
+    "standard_error": "Float64",
     "evaluated_on": "string",
+    "origin_index": "Int64",
+    "origin_date": DATE,
+    "training_feature_date": DATE,
+    "label_window_end_date": DATE,
     "calibration_bin": "Int64",
     "bin_customers": "Int64",
     "mean_predicted_probability": "Float64",
@@ -68,19 +79,21 @@ CHURN_SCHEMA = {
     **{k: RUN_SCHEMA[k] for k in list(RUN_SCHEMA)[5:]},
 }
 
-CENTROID_COLUMNS = {c: f"centroid_{c}" for c in PROFILE_COLUMNS}
 SEGMENTATION_SCHEMA = {
     **{k: RUN_SCHEMA[k] for k in ("record_type", "model_run_id", "model_version")},
     "as_of_date": DATE,
-    "customer_id": "string",
     "segment_id": "Int64",
     "segment_label": "string",
-    "distance_to_centroid": "Float64",
-    "customers": "Int64",
-    "share": "Float64",
     "silhouette": "Float64",
     "segment_silhouette": "Float64",
-    **dict.fromkeys(CENTROID_COLUMNS.values(), "Float64"),
+    "feature": "string",
+    "center": "Float64",
+    "impute_value": "Float64",
+    "impute_with": "string",
+    "is_clipped_at_zero": "boolean",
+    "is_log1p": "boolean",
+    "mean": "Float64",
+    "scale": "Float64",
     "k": "Int64",
     "is_selected": "boolean",
     "model_name": "string",
@@ -176,26 +189,22 @@ def _timed_fit(fit, label: str):
 
 
 def churn_run(
-    orders: pd.DataFrame,
-    surveys: pd.DataFrame,
-    stages: pd.DataFrame,
+    frame: pd.DataFrame,
     as_of: pd.Timestamp,
     settings: Mapping[str, object],
 ) -> pd.DataFrame:
-    """Train, select, evaluate and score the churn model once; stacked records.
+    """Fit, evaluate, decide and backtest the churn model once; stacked records.
 
-    Records: 'score' (one per customer who bought on or before as_of),
-    'evaluation' (candidate or baseline x metric; holdout metrics and the
-    train-part cross-validated log-loss used for the selection), 'calibration'
-    (model x bin, holdout) and 'run'. A run that cannot be made gives one 'run'
-    record with status 'failed' and the reason, never an exception.
-    ``settings``: the keyword arguments of :func:`churn.train_and_score`.
+    ``frame``: the churn sample of int_customer_features_at_feature_dates at the
+    labelled dates. Records: 'coefficient' (the published model's terms, scored
+    in SQL by int_churn_scores), 'evaluation' (model x metric on the holdout,
+    with 95% intervals), 'calibration' (model x bin), 'backtest' (origin x
+    model x metric) and 'run'. A run that cannot be made gives one 'run' record
+    with status 'failed' and the reason, never an exception. ``settings``: the
+    keyword arguments of :func:`churn.fit_churn`.
     """
     result, error, fit_seconds = _timed_fit(
-        lambda: churn.train_and_score(
-            orders, as_of, surveys=surveys, stages=stages, **settings
-        ),
-        "churn model",
+        lambda: churn.fit_churn(frame, **settings), "churn model"
     )
 
     parts: list[pd.DataFrame] = []
@@ -203,33 +212,28 @@ def churn_run(
         parameters = to_json({"as_of": str(as_of.date()), **settings})
         run = _failed(error)
     else:
-        parameters = to_json(
-            {
-                **result.params,
-                "train_part_rows": result.training_rows,
-                "holdout_rows": result.holdout_rows,
-                "model_version": result.model_version,
-            }
-        )
+        version = f"churn-{result.published_model}-v2"
+        parameters = to_json({**result.params, "model_version": version})
         run = {
             "status": "fitted",
             "message": (
-                f"selected {result.selected_model} by {churn.CV_FOLDS}-fold CV "
-                f"log-loss on {result.training_rows} train-part customers; evaluated "
-                f"on {result.holdout_rows} holdout customers"
+                f"published {result.published_model}: {result.reason}; fitted on "
+                f"{result.training_rows} sampled training customers, evaluated on "
+                f"{result.holdout_rows} holdout customers"
             ),
-            "model_version": result.model_version,
-            "training_rows": int(result.params["rows_fitted_final"]),
+            "model_version": version,
+            "training_rows": int(result.training_rows),
             "features": ", ".join(result.features),
         }
-        parts.append(result.scores.assign(record_type="score"))
-        evaluations = result.evaluations.rename(columns={"value": "metric_value"})
-        evaluations["evaluated_on"] = np.where(
-            evaluations["metric"] == "train_cv_log_loss",
-            "train_cross_validation",
-            "holdout",
+        parts.append(
+            result.coefficients.assign(
+                record_type="coefficient", model_name=result.published_model
+            )
         )
-        parts.append(evaluations.assign(record_type="evaluation"))
+        evaluations = result.evaluations.rename(columns={"value": "metric_value"})
+        parts.append(
+            evaluations.assign(record_type="evaluation", evaluated_on="holdout")
+        )
         parts.append(
             result.calibration.rename(
                 columns={
@@ -240,6 +244,10 @@ def churn_run(
                 }
             ).assign(record_type="calibration", evaluated_on="holdout")
         )
+        backtest = result.backtest.rename(columns={"value": "metric_value"})
+        parts.append(
+            backtest.assign(record_type="backtest", evaluated_on="out_of_time")
+        )
     return _finish(parts, run, "churn", as_of, parameters, fit_seconds, CHURN_SCHEMA)
 
 
@@ -248,8 +256,11 @@ def segmentation_run(
 ) -> pd.DataFrame:
     """Fit the KMeans segmentation once; stacked records.
 
-    Records: 'assignment' (one per customer), 'profile' (one per segment, centroid
-    in original units), 'silhouette' (one per k tried) and 'run'. Too few
+    ``features``: the KMeans fit sample. Records: 'profile' (one per segment:
+    label and silhouettes), 'centroid' (segment x model column, standardised
+    space), 'scaling' (model column: imputation, transform, mean and scale),
+    'silhouette' (one per k tried) and 'run'; int_customer_segments assigns every
+    customer to the nearest centroid in SQL. Too few
     customers gives one failed 'run' record. ``settings``: the keyword arguments
     of :func:`segment_customers`.
     """
@@ -269,20 +280,21 @@ def segmentation_run(
         run = {
             "status": "fitted",
             "message": (
-                f"k = {result.k} ({how}); KMeans fitted on "
-                f"{result.params['fit_sample']} of {result.params['n_customers']} "
-                "customers"
+                f"k = {result.k} ({how}); KMeans fitted and labelled on a "
+                f"fixed-seed sample of {result.params['n_customers']} customers; "
+                "every customer assigned to the nearest centroid in SQL"
             ),
             "model_version": f"kmeans-k{result.k}-v1",
             "training_rows": int(result.params["fit_sample"]),
             "features": ", ".join(result.params["model_columns"]),
         }
-        parts.append(result.assignments.assign(record_type="assignment"))
         parts.append(
-            result.profiles.rename(columns=CENTROID_COLUMNS).assign(
-                record_type="profile"
-            )
+            result.profiles[
+                ["segment_id", "segment_label", "silhouette", "segment_silhouette"]
+            ].assign(record_type="profile")
         )
+        parts.append(result.centroids.assign(record_type="centroid"))
+        parts.append(result.scaling.assign(record_type="scaling"))
         ks = sorted(result.silhouette_by_k)
         curve = pd.DataFrame(
             {"k": ks, "silhouette": [result.silhouette_by_k[k] for k in ks]}
@@ -292,98 +304,3 @@ def segmentation_run(
     return _finish(
         parts, run, "kmeans", as_of, parameters, fit_seconds, SEGMENTATION_SCHEMA
     )
-
-
-def canonical_inputs(orders, surveys, stages):
-    """The churn inputs as frames in a canonical order, from DuckDB relations.
-
-    orders: int_orders_as_of; surveys: int_survey_responses_as_of; stages:
-    int_lifecycle_stages_at_churn_dates (with ``period_end_exclusive``, as
-    :func:`build_customer_features` expects). The dbt Python models pass the
-    relations (their ``dbt.ref`` calls must stay in the model for dbt's graph).
-    """
-    return (
-        orders.project("order_id, customer_id, ordered_at, amount, is_refund")
-        .order("customer_id, ordered_at, order_id")
-        .df(),
-        surveys.order("customer_id, response_id").df(),
-        stages.project("customer_id, period_start, period_end_exclusive, stage")
-        .distinct()
-        .order("customer_id, period_start")
-        .df(),
-    )
-
-
-def _features_at(orders, date, surveys, stages, window_days, time_unit, with_bgnbd):
-    features = build_customer_features(orders, date, surveys=surveys, stages=stages)
-    if with_bgnbd:
-        bgnbd, _ = churn.bgnbd_features(orders, date, window_days, time_unit)
-        features = features.merge(bgnbd, on="customer_id", how="left")
-    else:
-        features = features.assign(**dict.fromkeys(BGNBD_COLUMNS, float("nan")))
-    return features.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
-
-
-def point_in_time_features(
-    orders: pd.DataFrame,
-    surveys: pd.DataFrame,
-    stages: pd.DataFrame,
-    as_of: pd.Timestamp,
-    cutoff: pd.Timestamp,
-    window_days: int,
-    time_unit: str,
-    holdout_share: float,
-    random_seed: int,
-) -> pd.DataFrame:
-    """Customer features at the two dates of the churn model, as train_and_score
-    builds them: 'training' rows at ``cutoff`` (with the churn label of the window
-    (cutoff, as_of] and the holdout flag) and 'scoring' rows at ``as_of``.
-
-    Every input is filtered to the feature date before anything is computed
-    (:func:`build_customer_features`); the BG/NBD columns are kept only when the
-    fit succeeds at both dates, as in the package.
-    """
-    frames: dict[str, pd.DataFrame] = {}
-    for with_bgnbd in (True, False):
-        try:
-            for role, date in (("training", cutoff), ("scoring", as_of)):
-                frames[role] = _features_at(
-                    orders, date, surveys, stages, window_days, time_unit, with_bgnbd
-                )
-            break
-        except btyd.FitError:
-            continue
-
-    training = frames["training"]
-    training["churn_label"] = pd.array(
-        churn.churn_labels(orders, training["customer_id"], cutoff, as_of).to_numpy(),
-        dtype="Int64",
-    )
-    training["is_holdout"] = pd.array(
-        churn.holdout_mask(training["customer_id"], holdout_share, random_seed),
-        dtype="boolean",
-    )
-    scoring = frames["scoring"]
-    scoring["churn_label"] = pd.Series(None, index=scoring.index, dtype="Int64")
-    scoring["is_holdout"] = pd.Series(None, index=scoring.index, dtype="boolean")
-
-    parts = []
-    for role, date, frame in (
-        ("training", cutoff, training),
-        ("scoring", as_of, scoring),
-    ):
-        frame.insert(0, "feature_role", role)
-        frame.insert(
-            1, "feature_date", pd.Series(date.date(), index=frame.index, dtype=DATE)
-        )
-        parts.append(frame)
-    out = pd.concat(parts, ignore_index=True)
-    columns = [
-        "feature_role",
-        "feature_date",
-        *FEATURE_COLUMNS,  # ends with stage_at_cutoff, the stage at feature_date
-        *BGNBD_COLUMNS,
-        "churn_label",
-        "is_holdout",
-    ]
-    return out[columns].rename(columns={"stage_at_cutoff": "lifecycle_stage"})

@@ -6,7 +6,7 @@ clusters from their centroids, deterministically.
 
 Model inputs
 ------------
-* Always: ``recency_days``, ``frequency``, ``monetary``, ``tenure_days``,
+* Always: ``recency_days``, ``purchase_days``, ``revenue``, ``tenure_days``,
   ``avg_order_value``, ``mean_interpurchase_days``.
 * ``mean_interpurchase_days`` is NaN for single-day buyers; it is imputed with
   the customer's ``tenure_days`` (the time they have been observed without a
@@ -17,7 +17,7 @@ Model inputs
   clustering (it is still profiled).
 * Any other missing value of a model input is imputed with the column median.
 * ``log1p`` is applied to the skewed inputs (all six behavioural ones;
-  ``monetary`` and ``avg_order_value`` are clipped at 0 first because net
+  ``revenue`` and ``avg_order_value`` are clipped at 0 first because net
   revenue can be negative), then every input is standardised
   (``StandardScaler``).  ``distance_to_centroid`` is measured in this
   standardised space.
@@ -39,11 +39,11 @@ Profiles report, per segment, the mean of the members' original-unit values
 (``mean_interpurchase_days`` over repeat buyers only, survey scores over
 respondents only); these means are the "centroid in original units".
 
-* ``segment_id`` 1..k orders segments by centroid ``monetary`` descending
-  (ties: ``recency_days`` ascending, then ``frequency`` descending).
+* ``segment_id`` 1..k orders segments by centroid ``revenue`` descending
+  (ties: ``recency_days`` ascending, then ``purchase_days`` descending).
 * Labels say where each segment's MEDIAN member stands in the population of
   segmented customers, on three dimensions: recency (``recency_days``),
-  orders (``frequency``, purchase days) and spend (``monetary``).  The
+  orders (``purchase_days``) and spend (``revenue``).  The
   position of a value ``v`` is its mid-rank ECDF
   ``(#{x < v} + #{x = v} / 2) / n``; below 1/3 is low, above 2/3 high, else
   middle.  Words: recency "recent" (low days) / "mid-recency" / "lapsed";
@@ -75,8 +75,8 @@ __all__ = [
 
 BEHAVIOUR_COLUMNS: list[str] = [
     "recency_days",
-    "frequency",
-    "monetary",
+    "purchase_days",
+    "revenue",
     "tenure_days",
     "avg_order_value",
     "mean_interpurchase_days",
@@ -84,7 +84,7 @@ BEHAVIOUR_COLUMNS: list[str] = [
 SURVEY_COLUMNS: list[str] = ["latest_nps", "latest_csat"]
 PROFILE_COLUMNS: list[str] = BEHAVIOUR_COLUMNS + SURVEY_COLUMNS
 _LOG_COLUMNS = set(BEHAVIOUR_COLUMNS)
-_CLIP_AT_ZERO = {"monetary", "avg_order_value"}
+_CLIP_AT_ZERO = {"revenue", "avg_order_value"}
 #: Below this many rows KMeans/silhouette run single-threaded: on small data
 #: OpenMP start-up dominates and one thread is several times faster.
 SINGLE_THREAD_BELOW_ROWS = 50_000
@@ -101,11 +101,17 @@ class SegmentationResult:
     the centroid columns in original units (:data:`PROFILE_COLUMNS`).
     ``silhouette_by_k``: silhouette of every k tried.  ``params``: settings
     and data-driven choices for the run log (JSON-serialisable).
+    ``centroids``: segment_id, feature, center (standardised space);
+    ``scaling``: feature, impute_with, impute_value, is_clipped_at_zero,
+    is_log1p, mean, scale: with them the nearest centroid of any customer is
+    computed in SQL (``int_customer_segments``).
     """
 
     assignments: pd.DataFrame
     profiles: pd.DataFrame
     k: int
+    centroids: pd.DataFrame
+    scaling: pd.DataFrame
     silhouette_by_k: dict[int, float]
     params: dict = field(default_factory=dict)
 
@@ -127,12 +133,16 @@ def _prepare_matrix(
             columns.append(col)
 
     data = {}
+    decisions["medians"] = {}
     for col in columns:
         values = features[col].astype(float)
         if col == "mean_interpurchase_days":
             n_missing = int(values.isna().sum())
             values = values.fillna(features["tenure_days"].astype(float))
             decisions["imputation"][col] = {"rule": "tenure_days", "n": n_missing}
+        decisions["medians"][col] = (
+            float(values.median()) if values.notna().any() else 0.0
+        )
         if values.isna().any():
             median = float(values.median()) if values.notna().any() else 0.0
             decisions["imputation"].setdefault(col, {})
@@ -149,12 +159,41 @@ def _prepare_matrix(
     return matrix, columns, decisions
 
 
+def _scaling_table(
+    columns: list[str], decisions: dict, scaler: StandardScaler
+) -> pd.DataFrame:
+    """How each model column is made from a feature (the SQL assignment reads it).
+
+    ``t = (g(coalesce(v, impute)) - mean) / scale`` with ``g`` = log1p of the
+    value clipped at 0 (behaviour columns; money clipped at 0 first), identity
+    for survey scores; ``impute`` = ``tenure_days`` for the inter-purchase gap
+    of one-time buyers (``impute_with``), else the median (``impute_value``).
+    """
+    impute = decisions["imputation"]
+    return pd.DataFrame(
+        {
+            "feature": columns,
+            "impute_with": [
+                impute.get(c, {}).get("rule")
+                if c == "mean_interpurchase_days"
+                else None
+                for c in columns
+            ],
+            "impute_value": [float(decisions["medians"][c]) for c in columns],
+            "is_clipped_at_zero": [c in _CLIP_AT_ZERO for c in columns],
+            "is_log1p": [c in _LOG_COLUMNS for c in columns],
+            "mean": scaler.mean_.astype(float),
+            "scale": scaler.scale_.astype(float),
+        }
+    )
+
+
 #: (dimension, population column, words for low / middle / high position).
 #: Recency is reversed: a LOW recency_days means the segment bought recently.
 LABEL_DIMENSIONS: list[tuple[str, str, tuple[str, str, str]]] = [
     ("recency", "recency_days", ("recent", "mid-recency", "lapsed")),
-    ("orders", "frequency", ("occasional", "regular", "frequent")),
-    ("spend", "monetary", ("low spend", "mid spend", "high spend")),
+    ("orders", "purchase_days", ("occasional", "regular", "frequent")),
+    ("spend", "revenue", ("low spend", "mid spend", "high spend")),
 ]
 #: Position (mid-rank ECDF) below which a segment is "low", above which "high".
 LABEL_TERTILES: tuple[float, float] = (1.0 / 3.0, 2.0 / 3.0)
@@ -310,6 +349,7 @@ def segment_customers(
     raw, model_columns, decisions = _prepare_matrix(feats, survey_min_coverage)
     scaler = StandardScaler()
     X = scaler.fit_transform(raw)
+    scaling = _scaling_table(model_columns, decisions, scaler)
 
     rng = np.random.default_rng(random_state)
     if n > fit_sample:
@@ -354,10 +394,10 @@ def segment_customers(
         km.cluster_centers_, columns=[f"_c{j}" for j in range(X.shape[1])]
     )
     order_frame = pd.concat([centroids.reset_index(drop=True), center_keys], axis=1)
-    order_frame["_neg_monetary"] = -order_frame["monetary"].fillna(-np.inf)
-    order_frame["_neg_frequency"] = -order_frame["frequency"].fillna(-np.inf)
+    order_frame["_neg_revenue"] = -order_frame["revenue"].fillna(-np.inf)
+    order_frame["_neg_purchase_days"] = -order_frame["purchase_days"].fillna(-np.inf)
     order = order_frame.sort_values(
-        ["_neg_monetary", "recency_days", "_neg_frequency", *center_keys.columns],
+        ["_neg_revenue", "recency_days", "_neg_purchase_days", *center_keys.columns],
         kind="mergesort",
     ).index.to_numpy()
     segment_of_cluster = np.empty(chosen, dtype=np.int64)
@@ -426,10 +466,19 @@ def segment_customers(
         "inertia": float(km.inertia_),
         **decisions,
     }
+    centroids = pd.DataFrame(
+        {
+            "segment_id": np.repeat(np.arange(1, chosen + 1), len(model_columns)),
+            "feature": np.tile(model_columns, chosen),
+            "center": km.cluster_centers_[order].ravel().astype(float),
+        }
+    )
     return SegmentationResult(
         assignments=assignments,
         profiles=profiles,
         k=chosen,
+        centroids=centroids,
+        scaling=scaling,
         silhouette_by_k=silhouette_by_k,
         params=params,
     )

@@ -40,7 +40,8 @@
 {% endmacro %}
 
 
-{#- The rules, in the order of dbt_project.yml. kind: text, date (YYYY-MM-DD),
+{#- The rules, in the order of dbt_project.yml. kind: text, names (a non-empty
+    list of column names), date (YYYY-MM-DD),
     choice (values), number or whole (min / max, inclusive unless min_open /
     max_open; min_var: at least another var), time_zone. nullable: null allowed.
     default: the value when the var is absent from dbt_project.yml. -#}
@@ -87,6 +88,10 @@
             'min_var': 'segment_k_min'},
         {'name': 'segment_silhouette_sample', 'kind': 'whole', 'min': 100},
         {'name': 'random_seed', 'kind': 'whole', 'min': 0},
+        {'name': 'churn_sample_customers', 'kind': 'whole', 'min': 100},
+        {'name': 'churn_backtest_origins', 'kind': 'whole', 'min': 1},
+        {'name': 'churn_numeric_features', 'kind': 'names'},
+        {'name': 'segment_fit_sample', 'kind': 'whole', 'min': 100},
     ]) }}
 {% endmacro %}
 
@@ -102,6 +107,18 @@
     {%- set text = value | string -%}
     {%- if rule.kind == 'text' -%}
         {{ return(text | trim == '') }}
+    {%- elif rule.kind == 'names' -%}
+        {#- a non-empty list of lower-case column names -#}
+        {%- if value is string or value is mapping or value is not iterable
+            or value | length == 0 -%}
+            {{ return(true) }}
+        {%- endif -%}
+        {%- for name in value -%}
+            {%- if not (name is string and modules.re.match('^[a-z_][a-z0-9_]*$', name)) -%}
+                {{ return(true) }}
+            {%- endif -%}
+        {%- endfor -%}
+        {{ return(false) }}
     {%- elif rule.kind == 'choice' -%}
         {{ return(not (value is string and text in rule['values'])) }}
     {%- elif rule.kind == 'date' -%}
@@ -147,6 +164,8 @@
 {% macro _var_allowed(rule, checked) %}
     {%- if rule.kind == 'text' -%}
         {%- set allowed = 'a non-empty text' -%}
+    {%- elif rule.kind == 'names' -%}
+        {%- set allowed = 'a non-empty list of column names' -%}
     {%- elif rule.kind == 'choice' -%}
         {%- set allowed = 'one of ' ~ (rule['values'] | join(', ')) -%}
     {%- elif rule.kind == 'date' -%}

@@ -1,12 +1,12 @@
-"""KMeans customer segments as of as_of_date: one run.
+"""KMeans segments fitted on a fixed-seed sample as of as_of_date: one run.
 
-Thin dbt Python model: reads the 'scoring' features (as of as_of_date) of
-int_customer_features_at_churn_dates and calls
+Thin dbt Python model: reads the scoring features (as of as_of_date) of the
+KMeans fit sample from int_customer_features_at_feature_dates and calls
 ``customer_lifecycle.runs.segmentation_run`` (doc block customer_segmentation),
-which returns the run's records stacked by ``record_type``: 'assignment',
-'profile', 'silhouette' (one per k tried) and 'run' (the run log). Published by
-customer_segments, segment_profiles, model_evaluations and model_runs. Only
-``fit_seconds`` differs between two builds on the same input.
+which returns the run's records stacked by ``record_type``: 'profile', 'centroid'
+and 'scaling' (the fitted model as tables: int_customer_segments assigns every
+customer to the nearest centroid in SQL), 'silhouette' (one per k tried) and
+'run'. Settings come from int_ml_run_context only.
 """
 
 import pandas as pd
@@ -18,8 +18,8 @@ from customer_lifecycle.segmentation import PROFILE_COLUMNS
 def model(dbt, session):
     context = dbt.ref("int_ml_run_context").df().iloc[0]
     features = (
-        dbt.ref("int_customer_features_at_churn_dates")
-        .filter("feature_role = 'scoring'")
+        dbt.ref("int_customer_features_at_feature_dates")
+        .filter("feature_date_index = 0 and is_in_segment_sample")
         .project(", ".join(["customer_id", *PROFILE_COLUMNS]))
         .order("customer_id")
         .df()

@@ -1,4 +1,4 @@
-"""Tests of customer_lifecycle.churn_evaluation (rolling-origin summaries).
+"""Tests of customer_lifecycle.churn_evaluation (backtest summaries).
 
 Expected values are computed by hand from small constructed tables.
 """
@@ -9,38 +9,33 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customer_lifecycle.churn_evaluation import (
-    beats_baselines,
-    summarise_rolling_origin,
-)
+from customer_lifecycle.churn_evaluation import clear_wins, summarise_backtest
 
 
-def _evaluations() -> pd.DataFrame:
-    # three origins; AUCs: model .80 .70 .75, recency .78 .72 .70,
-    # bgnbd .70 .69 .74
+def _backtest() -> pd.DataFrame:
+    # three origins; AUCs: model .80 .70 .75, recency .78 .72 .70; the
+    # differences vs recency .02 (CI -.01..+.05), -.02, .05 (CI +.01..+.09)
     rows = []
     values = {
         "logistic_regression": [0.80, 0.70, 0.75],
         "recency": [0.78, 0.72, 0.70],
-        "bgnbd_expected_purchases": [0.70, 0.69, 0.74],
     }
+    days = ["1997-06-30", "1997-09-30", "1997-12-31"]
     for name, aucs in values.items():
-        for day, auc in zip(["1997-06-30", "1997-09-30", "1997-12-31"], aucs):
-            rows.append(
-                {
-                    "as_of_date": pd.Timestamp(day),
-                    "model_name": name,
-                    "is_baseline": name != "logistic_regression",
-                    "is_selected": name == "logistic_regression",
-                    "metric": "roc_auc",
-                    "value": auc,
-                }
-            )
-    return pd.DataFrame(rows)
+        for day, auc in zip(days, aucs, strict=True):
+            rows.append((day, name, "roc_auc", auc, np.nan))
+    for day, diff, lower in zip(days, [0.02, -0.02, 0.05], [-0.01, -0.06, 0.01]):
+        rows.append(
+            (day, "logistic_regression", "roc_auc_difference_vs_recency", diff, lower)
+        )
+    return pd.DataFrame(
+        rows, columns=["origin_date", "model_name", "metric", "value", "ci_lower"]
+    )
 
 
 def test_summary_mean_and_sample_sd_by_hand():
-    summary = summarise_rolling_origin(_evaluations()).set_index("model_name")
+    summary = summarise_backtest(_backtest())
+    summary = summary[summary["metric"] == "roc_auc"].set_index("model_name")
     # model: mean .75; deviations .05, -.05, 0 -> sd = sqrt(.005 / 2) = .05
     assert summary.loc["logistic_regression", "mean"] == pytest.approx(0.75)
     assert summary.loc["logistic_regression", "sd"] == pytest.approx(0.05)
@@ -53,9 +48,7 @@ def test_summary_mean_and_sample_sd_by_hand():
     assert summary.loc["recency", "sd"] == pytest.approx(expected_sd)
 
 
-def test_beats_baselines_counts_origins_by_hand():
-    # model > recency at origins 1 and 3 only; > bgnbd at all three
-    assert beats_baselines(_evaluations(), "logistic_regression") == {
-        "bgnbd_expected_purchases": 3,
-        "recency": 2,
-    }
+def test_clear_wins_need_the_interval_above_zero():
+    # ahead at origins 1 and 3; the interval is above 0 only at origin 3
+    wins = clear_wins(_backtest(), "logistic_regression").set_index("baseline")
+    assert wins.loc["recency"].to_dict() == {"origins": 3, "ahead": 2, "clear": 1}

@@ -34,7 +34,7 @@ DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 DEMO_TRUTH = DEMO_DIR / "truth" / "customer_truth.csv"
 CDNOW_AS_OF = pd.Timestamp("1997-09-30")
 WINDOW_DAYS = 90  # var churn_window_days (default)
-CANDIDATES = ["logistic_regression", "random_forest", "hist_gradient_boosting"]
+CANDIDATES = ["logistic_regression", "hist_gradient_boosting"]
 BASELINES = ["recency", "bgnbd_expected_purchases"]
 ML_MARTS = [
     "customer_segments",
@@ -43,7 +43,9 @@ ML_MARTS = [
     "model_evaluations",
     "model_calibration",
     "model_runs",
+    "churn_backtest_by_cutoff",
 ]
+FEATURES = "intermediate.int_customer_features_at_feature_dates"
 #: Date column of each input file, for truncating the demo at the cutoff.
 DATE_COLUMNS = {
     "orders.csv": "ordered_at",
@@ -93,7 +95,7 @@ def _build_spec(name: str, root: Path) -> tuple[dict | None, str | None]:
             "input_dir": str(_truncated_demo(root / "demo_at_cutoff_input", cutoff)),
             "as_of_date": str(cutoff.date()),
         }
-        return variables, "+int_customer_features_at_churn_dates"
+        return variables, "+int_customer_features_at_feature_dates"
     raise KeyError(name)
 
 
@@ -183,9 +185,8 @@ def test_demo_evaluates_every_candidate_and_baseline_on_the_same_holdout(demo):
     # the recency baseline's holdout AUC, recomputed here from the published
     # training features (label and days since the last purchase at the cutoff)
     holdout = demo.frame(
-        "select churn_label, recency_days "
-        "from intermediate.int_customer_features_at_churn_dates "
-        "where feature_role = 'training' and is_holdout"
+        f"select churn_label, recency_days from {FEATURES} "
+        "where feature_date_index = 1 and is_holdout"
     )
     assert len(holdout) == table.loc["recency", "n_rows"]
     assert table.loc["recency", "roc_auc"] == pytest.approx(
@@ -199,20 +200,37 @@ def test_demo_evaluates_every_candidate_and_baseline_on_the_same_holdout(demo):
     assert table["n_rows"].nunique() == 1 and table["n_rows"].iloc[0] > 300
     assert table["positive_rate"].nunique() == 1
     ranking_metrics = ["roc_auc", "pr_auc", "top_decile_lift"]
-    ranking = table.loc[CANDIDATES + BASELINES, ranking_metrics]
-    assert ranking.notna().all().all()
-    assert table.loc[CANDIDATES + ["bgnbd_expected_purchases"], "brier"].notna().all()
-    assert np.isnan(table.loc["recency", "brier"])  # ranking only
-    # the selected model is the one with the lowest train-part CV log-loss
-    selection = demo.frame(
-        "select model_name, value, is_selected from marts.model_evaluations "
-        "where metric = 'train_cv_log_loss'"
-    ).sort_values("value")
-    assert selection["is_selected"].tolist() == [True, False, False]
-    selected = selection["model_name"].iloc[0]
+    assert table.loc[CANDIDATES + BASELINES, ranking_metrics].notna().all().all()
+    assert table.loc[CANDIDATES + BASELINES, "brier"].notna().all()
+    assert table.loc[CANDIDATES, "roc_auc"].min() > 0.8
+
+
+def test_demo_publishes_what_the_rule_says_from_the_published_intervals(demo):
+    """The published model, recomputed from model_evaluations: logistic
+    regression when both paired intervals of its AUC difference lie above 0,
+    otherwise the baseline with the higher holdout AUC."""
+    rows = demo.frame(
+        "select model_name, metric, value, ci_lower, is_selected "
+        "from marts.model_evaluations where evaluated_on = 'holdout'"
+    )
+    lower = rows[
+        (rows["model_name"] == "logistic_regression")
+        & rows["metric"].str.startswith("roc_auc_difference_vs_")
+    ]["ci_lower"]
+    aucs = rows[rows["metric"] == "roc_auc"].set_index("model_name")["value"]
+    expected = (
+        "logistic_regression"
+        if len(lower) == 2 and (lower > 0).all()
+        else aucs[BASELINES].idxmax()
+    )
+    selected = rows.loc[rows["is_selected"], "model_name"].unique().tolist()
+    assert selected == [expected]
     version = demo.query("select distinct model_version from marts.churn_scores")
-    assert version == [(f"churn-{selected}-v1",)]
-    assert table.loc[selected, "roc_auc"] > 0.75
+    assert version == [(f"churn-{expected}-v2",)]
+    message = demo.query(
+        "select message from marts.model_runs where model_name = 'churn'"
+    )
+    assert message[0][0].startswith(f"published {expected}: ")
 
 
 def test_demo_segments_use_the_k_with_the_best_silhouette(demo):
@@ -245,11 +263,11 @@ def test_demo_segments_use_the_k_with_the_best_silhouette(demo):
     # sizes and centroids recomputed from the assignments and the features
     members = demo.frame(
         "select segments.segment_id, count(*) as customers, "
-        "avg(features.monetary) as monetary, avg(features.recency_days) as recency "
+        "avg(features.revenue) as monetary, avg(features.recency_days) as recency "
         "from marts.customer_segments as segments "
-        "inner join intermediate.int_customer_features_at_churn_dates as features "
+        f"inner join {FEATURES} as features "
         "    on features.customer_id = segments.customer_id "
-        "    and features.feature_role = 'scoring' "
+        "    and features.feature_date_index = 0 "
         "group by segments.segment_id order by segments.segment_id"
     )
     assert members["customers"].tolist() == profiles["customers"].tolist()
@@ -273,9 +291,9 @@ def test_demo_churn_scores_against_simulator_truth(demo):
         "features.bgnbd_p_alive, features.bgnbd_expected_purchases "
         "from marts.churn_scores as scores "
         "inner join marts.customer_rfm as rfm using (customer_id) "
-        "inner join intermediate.int_customer_features_at_churn_dates as features "
+        f"inner join {FEATURES} as features "
         "    on features.customer_id = scores.customer_id "
-        "    and features.feature_role = 'scoring'"
+        "    and features.feature_date_index = 0"
     )
     data = scores.merge(truth, on="customer_id", how="inner", validate="one_to_one")
     assert len(data) == len(scores)
@@ -305,22 +323,80 @@ def test_demo_churn_scores_against_simulator_truth(demo):
 def test_training_features_equal_features_built_from_data_truncated_at_cutoff(
     demo, demo_at_cutoff
 ):
-    """Training features of the full build = scoring features of a build that
-    never saw anything after the cutoff (inputs truncated, as_of = cutoff):
-    RFM, activity, surveys, lifecycle stage and BG/NBD features alike."""
+    """The rows the churn model trains on (feature date index 1 of the full
+    build, the very table int_churn_model_fitted reads) = the scoring rows of a
+    build that never saw anything after the cutoff (inputs truncated, as_of =
+    cutoff): behaviour, contacts, surveys, lifecycle stage and the BG/NBD
+    columns (BG/NBD fitted at the cutoff) alike."""
     cutoff = demo.query("select churn_cutoff_date from intermediate.int_ml_run_context")
     assert pd.Timestamp(cutoff[0][0]) == demo_cutoff()
     query = (
-        "select * exclude (feature_role, churn_label, is_holdout) "
-        "from intermediate.int_customer_features_at_churn_dates "
-        "where feature_role = '{role}' order by customer_id"
+        "select * exclude (feature_date_index, feature_role, label_window_end_date, "
+        "churn_label, is_holdout, sample_rank, is_in_churn_sample, "
+        f"is_in_segment_sample) from {FEATURES} "
+        "where feature_date_index = {index} order by customer_id"
     )
-    full = demo.frame(query.format(role="training"))
-    truncated = demo_at_cutoff.frame(query.format(role="scoring"))
+    full = demo.frame(query.format(index=1))
+    truncated = demo_at_cutoff.frame(query.format(index=0))
     assert len(full) > 1000
     assert full["bgnbd_p_alive"].notna().all()
     assert full["lifecycle_stage"].nunique() > 2
+    assert full["touchpoints_last_window"].sum() > 0
+    assert full["latest_nps"].notna().sum() > 100
     pdt.assert_frame_equal(full, truncated, check_exact=True)
+
+
+def test_sql_features_agree_with_an_independent_pandas_computation(demo):
+    """Purchase-day features at the training date, recomputed here with pandas
+    from the staged orders (a naive groupby, not the SQL)."""
+    orders = demo.frame(
+        "select customer_id, order_date, amount, is_refund "
+        "from staging.stg_input__orders"
+    )
+    context = demo.frame("select * from intermediate.int_ml_run_context")
+    date = pd.Timestamp(context["churn_cutoff_date"].iloc[0])
+    window = int(context["churn_window_days"].iloc[0])
+    orders["order_date"] = pd.to_datetime(orders["order_date"])
+    seen = orders[orders["order_date"] <= date]
+    buys = seen[~seen["is_refund"]]
+    days = buys.drop_duplicates(["customer_id", "order_date"]).sort_values(
+        ["customer_id", "order_date"]
+    )
+    gaps = days.groupby("customer_id")["order_date"].diff().dt.days
+    expected = pd.DataFrame(
+        {
+            "recency_days": (
+                date - buys.groupby("customer_id")["order_date"].max()
+            ).dt.days,
+            "purchase_days": days.groupby("customer_id").size(),
+            "orders": buys.groupby("customer_id").size(),
+            "revenue": seen.groupby("customer_id")["amount"].sum(),
+            "interpurchase_sd_days": gaps.groupby(days["customer_id"]).std(ddof=1),
+            "orders_last_window": buys[
+                buys["order_date"] > date - pd.Timedelta(days=window)
+            ]
+            .groupby("customer_id")
+            .size(),
+        }
+    ).dropna(subset=["purchase_days"])
+    expected["orders_last_window"] = expected["orders_last_window"].fillna(0)
+    got = (
+        demo.frame(
+            "select customer_id, recency_days, purchase_days, orders, revenue, "
+            "interpurchase_sd_days, orders_last_window "
+            f"from {FEATURES} where feature_date_index = 1"
+        )
+        .set_index("customer_id")
+        .sort_index()
+    )
+    expected = expected.loc[got.index]
+    assert len(got) == len(expected) > 1000
+    for column in ["recency_days", "purchase_days", "orders", "orders_last_window"]:
+        np.testing.assert_array_equal(got[column], expected[column].astype(int))
+    np.testing.assert_allclose(got["revenue"], expected["revenue"], atol=1e-9)
+    np.testing.assert_allclose(
+        got["interpurchase_sd_days"], expected["interpurchase_sd_days"], atol=1e-9
+    )
 
 
 def test_churn_labels_are_purchases_in_the_window_only(demo):
@@ -351,9 +427,9 @@ def test_churn_labels_are_purchases_in_the_window_only(demo):
             left join window_buyers using (customer_id)
         )
         select features.customer_id, features.churn_label, expected.expected_label
-        from intermediate.int_customer_features_at_churn_dates as features
+        from intermediate.int_customer_features_at_feature_dates as features
         full outer join expected using (customer_id)
-        where features.feature_role = 'training' or features.feature_role is null
+        where features.feature_date_index = 1 or features.feature_date_index is null
         """
     )
     assert check["churn_label"].notna().all() and check["expected_label"].notna().all()
@@ -387,25 +463,22 @@ def test_cdnow_forward_auc_against_the_real_next_90_days(cdnow_build):
         "churn_probability": _auc(churned, scores["churn_probability"]),
         "recency_days": _auc(churned, scores["recency_days"]),
     }
-    # BG/NBD fitted at 1997-09-30: p_alive from the customer value mart when it
-    # exists, and the expected purchases in the same 90 days from btyd.py.
-    clv = cdnow_build.query(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = 'customer_clv'"
-    )[0][0]
-    if clv:
-        p_alive = (
-            cdnow_build.frame("select customer_id, p_alive from marts.customer_clv")
-            .set_index("customer_id")["p_alive"]
-            .reindex(scores["customer_id"])
-        )
-        auc["1 - p_alive (marts.customer_clv)"] = _auc(churned, 1 - p_alive)
-    staged = cdnow_build.frame(
-        "select customer_id, ordered_at, amount, is_refund "
-        "from intermediate.int_orders_as_of"
+    # BG/NBD fitted at 1997-09-30: p_alive from the customer value mart, and the
+    # expected purchases in the same 90 days from the features.
+    p_alive = (
+        cdnow_build.frame("select customer_id, p_alive from marts.customer_clv")
+        .set_index("customer_id")["p_alive"]
+        .reindex(scores["customer_id"])
     )
-    bgnbd, _ = churn.bgnbd_features(staged, CDNOW_AS_OF, WINDOW_DAYS, "week")
-    bgnbd = bgnbd.set_index("customer_id").reindex(scores["customer_id"])
+    auc["1 - p_alive (marts.customer_clv)"] = _auc(churned, 1 - p_alive)
+    bgnbd = (
+        cdnow_build.frame(
+            "select customer_id, bgnbd_expected_purchases "
+            f"from {FEATURES} where feature_date_index = 0"
+        )
+        .set_index("customer_id")
+        .reindex(scores["customer_id"])
+    )
     auc["-bgnbd_expected_purchases (90 d)"] = _auc(
         churned, -bgnbd["bgnbd_expected_purchases"]
     )

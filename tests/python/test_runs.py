@@ -11,7 +11,6 @@ from customer_lifecycle.runs import (
     CHURN_SCHEMA,
     churn_run,
     model_run_id,
-    point_in_time_features,
     segmentation_run,
     stack_records,
     to_json,
@@ -46,78 +45,27 @@ def test_stack_records_types_every_column_even_when_null():
 
 
 def test_churn_run_on_too_little_data_is_a_failed_record_not_an_error():
-    orders = pd.DataFrame(
+    # by hand: two training customers, both churned -> one class
+    frame = pd.DataFrame(
         {
-            "order_id": ["o1", "o2"],
             "customer_id": ["a", "b"],
-            "ordered_at": pd.to_datetime(["2024-01-01", "2024-02-01"]),
-            "amount": [10.0, 20.0],
-            "is_refund": [False, False],
+            "feature_date_index": [1, 1],
+            "feature_date": pd.to_datetime(["2024-04-01", "2024-04-01"]),
+            "label_window_end_date": pd.to_datetime(["2024-06-30", "2024-06-30"]),
+            "is_holdout": [False, True],
+            "churn_label": [1, 1],
+            "lifecycle_stage": ["new", "new"],
+            "bgnbd_p_no_purchase": [0.5, 0.5],
+            "recency_days": [10, 20],
         }
     )
-    surveys = pd.DataFrame(
-        columns=["customer_id", "response_id", "responded_at", "survey_type", "score"]
-    )
-    stages = pd.DataFrame(
-        columns=["customer_id", "period_start", "period_end_exclusive", "stage"]
-    )
-    out = churn_run(orders, surveys, stages, pd.Timestamp("2024-06-30"), {})
+    out = churn_run(frame, pd.Timestamp("2024-06-30"), {"numeric": ["recency_days"]})
     assert list(out["record_type"]) == ["run"]
     assert out.loc[0, "status"] == "failed"
-    assert out.loc[0, "message"].startswith("churn model not fitted")
-
-
-# --------------------------------------------------------------------------- #
-# point_in_time_features and segmentation_run (issue 11: no test before)
-# --------------------------------------------------------------------------- #
-def _three_customers() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    orders = pd.DataFrame(
-        {
-            "order_id": ["1", "2", "3", "4"],
-            "customer_id": ["A", "A", "B", "C"],
-            "ordered_at": pd.to_datetime(
-                ["2024-01-01", "2024-03-15", "2024-01-10", "2024-03-20"]
-            ),
-            "amount": [10.0, 20.0, 5.0, 7.0],
-            "is_refund": False,
-        }
+    assert out.loc[0, "message"] == (
+        "churn model not fitted: churn labels have a single class; "
+        "cannot train a classifier"
     )
-    surveys = pd.DataFrame(
-        columns=["response_id", "customer_id", "responded_at", "survey_type", "score"]
-    )
-    stages = pd.DataFrame(
-        columns=["customer_id", "period_start", "period_end_exclusive", "stage"]
-    )
-    return orders, surveys, stages
-
-
-def test_point_in_time_features_by_hand():
-    orders, surveys, stages = _three_customers()
-    frame = point_in_time_features(
-        orders,
-        surveys,
-        stages,
-        pd.Timestamp("2024-04-30"),
-        pd.Timestamp("2024-01-31"),
-        90,
-        "week",
-        0.3,
-        42,
-    )
-    training = frame[frame["feature_role"] == "training"].set_index("customer_id")
-    scoring = frame[frame["feature_role"] == "scoring"].set_index("customer_id")
-    # C first bought after the cutoff: not a training row (no leakage)
-    assert list(training.index) == ["A", "B"]
-    assert list(scoring.index) == ["A", "B", "C"]
-    # at the cutoff 2024-01-31: A last bought 2024-01-01 (30 days, 10.0 spent,
-    # the 2024-03-15 order unseen); B 2024-01-10 (21 days)
-    assert training.loc["A", "recency_days"] == 30
-    assert training.loc["B", "recency_days"] == 21
-    assert training.loc["A", "monetary"] == 10.0
-    assert scoring.loc["A", "monetary"] == 30.0
-    # labels: A bought in (01-31, 04-30] -> 0; B did not -> 1
-    assert training["churn_label"].tolist() == [0, 1]
-    assert scoring["churn_label"].isna().all() and scoring["is_holdout"].isna().all()
 
 
 def test_segmentation_run_records_and_failure():
@@ -126,11 +74,18 @@ def test_segmentation_run_records_and_failure():
     features = synthetic_features().drop(columns="group")
     records = segmentation_run(features, pd.Timestamp("2024-06-30"), {"k": 3})
     counts = records["record_type"].value_counts().to_dict()
-    assert counts == {"assignment": 1000, "profile": 3, "silhouette": 1, "run": 1}
+    # 6 behaviour columns (no survey answers): 3 x 6 centroid coordinates
+    assert counts == {
+        "profile": 3,
+        "centroid": 18,
+        "scaling": 6,
+        "silhouette": 1,
+        "run": 1,
+    }
     run = records[records["record_type"] == "run"].iloc[0]
     assert run["status"] == "fitted" and run["model_version"] == "kmeans-k3-v1"
     profiles = records[records["record_type"] == "profile"]
-    assert profiles["customers"].tolist() == [250, 350, 400]
+    assert profiles["segment_id"].tolist() == [1, 2, 3]
 
     failed = segmentation_run(
         features.head(5), pd.Timestamp("2024-06-30"), {"k_range": (3, 8)}

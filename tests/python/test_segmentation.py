@@ -34,8 +34,8 @@ def _group(rng, name, n, recency, frequency, aov, tenure):
         {
             "group": name,
             "recency_days": rec.astype(int),
-            "frequency": freq,
-            "monetary": freq * aov_values,
+            "purchase_days": freq,
+            "revenue": freq * aov_values,
             "tenure_days": ten.astype(int),
             "avg_order_value": aov_values,
             "mean_interpurchase_days": ipt,
@@ -93,9 +93,9 @@ def test_labels_and_ids_are_meaningful(data, result):
     assert majority["vip"] == "recent, frequent, high spend"
     assert majority["mid"] == "mid-recency, regular, mid spend"
     assert majority["lost"] == "lapsed, occasional, low spend"
-    # ids ordered by centroid monetary descending: vip=1, mid=2, lost=3
+    # ids ordered by centroid revenue descending: vip=1, mid=2, lost=3
     assert majority_id.to_dict() == {"vip": 1, "mid": 2, "lost": 3}
-    assert result.profiles["monetary"].is_monotonic_decreasing
+    assert result.profiles["revenue"].is_monotonic_decreasing
     assert result.profiles["segment_label"].is_unique
 
 
@@ -109,10 +109,10 @@ def test_profiles(data, result):
     assert prof["segment_silhouette"].between(-1, 1).all()
     for col in PROFILE_COLUMNS:
         assert col in prof.columns
-    # centroids are in original units: the vip segment's mean recency/monetary
+    # centroids are in original units: the vip segment's mean recency/revenue
     # equal the plain means of its members.
     members = data.merge(result.assignments, on="customer_id").query("segment_id == 1")
-    assert prof.loc[0, "monetary"] == pytest.approx(members["monetary"].mean())
+    assert prof.loc[0, "revenue"] == pytest.approx(members["revenue"].mean())
     assert prof.loc[0, "recency_days"] == pytest.approx(members["recency_days"].mean())
     a = result.assignments
     assert list(a.columns) == [
@@ -122,7 +122,7 @@ def test_profiles(data, result):
         "distance_to_centroid",
     ]
     assert (a["distance_to_centroid"] >= 0).all()
-    # standardised space: typical distances are O(1), not O(monetary)
+    # standardised space: typical distances are O(1), not O(revenue)
     assert a["distance_to_centroid"].median() < 3
 
 
@@ -192,8 +192,8 @@ def _population(n_one_timers: int = 600) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "recency_days": np.arange(1, 1001, dtype=float),
-            "frequency": orders,
-            "monetary": orders * 50.0,
+            "purchase_days": orders,
+            "revenue": orders * 50.0,
         }
     )
 
@@ -206,8 +206,8 @@ def test_labels_follow_population_position():
             "recency_days": [50.0, 500.0, 900.0, 900.0],
             # 1 order with 600 one-timers: (0 + 600/2)/1000 = 0.3 -> occasional;
             # 40 orders is above everyone -> frequent
-            "frequency": [40.0, 1.0, 1.0, 1.0],
-            "monetary": [2000.0, 50.0, 50.0, 50.0],
+            "purchase_days": [40.0, 1.0, 1.0, 1.0],
+            "revenue": [2000.0, 50.0, 50.0, 50.0],
         }
     )
     labels, positions = _labels_for(medians, population)
@@ -227,7 +227,7 @@ def test_a_segment_of_mostly_one_time_buyers_is_not_frequent():
     # the mean of the segment.
     population = _population(n_one_timers=400)
     medians = pd.DataFrame(
-        {"recency_days": [10.0], "frequency": [1.0], "monetary": [50.0]}
+        {"recency_days": [10.0], "purchase_days": [1.0], "revenue": [50.0]}
     )
     labels, _ = _labels_for(medians, population)
     assert "occasional" in labels[0] and "frequent" not in labels[0]
@@ -270,3 +270,38 @@ def test_labels_stable_when_rows_are_shuffled(data, result):
 def test_too_few_customers_raises(data):
     with pytest.raises(ValueError, match="need more than 8 customers, got 5"):
         segment_customers(data.drop(columns="group").head(5), k_range=(3, 8))
+
+
+def test_centroid_and_scaling_tables_reproduce_the_assignment(data, result):
+    """The nearest centroid computed from the published tables alone (what
+    int_customer_segments does in SQL, written here in numpy) gives every
+    customer the segment and distance KMeans gave."""
+    scaling = result.scaling.set_index("feature")
+    features = data.set_index("customer_id").loc[result.assignments["customer_id"]]
+    columns = list(scaling.index)
+    standardised = {}
+    for column in columns:
+        values = features[column].astype(float)
+        if column == "mean_interpurchase_days":
+            values = values.fillna(features["tenure_days"].astype(float))
+        values = values.fillna(scaling.loc[column, "impute_value"])
+        if scaling.loc[column, "is_log1p"]:
+            values = np.log1p(values.clip(lower=0))
+        standardised[column] = (values - scaling.loc[column, "mean"]) / scaling.loc[
+            column, "scale"
+        ]
+    z = pd.DataFrame(standardised)[columns].to_numpy()
+    centers = (
+        result.centroids.pivot(index="segment_id", columns="feature", values="center")
+        .loc[:, columns]
+        .to_numpy()
+    )
+    squared = ((z[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    np.testing.assert_array_equal(
+        squared.argmin(axis=1) + 1, result.assignments["segment_id"].to_numpy()
+    )
+    np.testing.assert_allclose(
+        np.sqrt(squared.min(axis=1)),
+        result.assignments["distance_to_centroid"].to_numpy(),
+        rtol=1e-9,
+    )

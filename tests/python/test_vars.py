@@ -158,6 +158,26 @@ OUT_OF_RANGE = [
         "var segment_silhouette_sample must be a whole number >= 100, got 99",
     ),
     ("random_seed", -1, "var random_seed must be a whole number >= 0, got -1"),
+    (
+        "churn_sample_customers",
+        99,
+        "var churn_sample_customers must be a whole number >= 100, got 99",
+    ),
+    (
+        "churn_backtest_origins",
+        0,
+        "var churn_backtest_origins must be a whole number >= 1, got 0",
+    ),
+    (
+        "churn_numeric_features",
+        [],
+        "var churn_numeric_features must be a non-empty list of column names, got []",
+    ),
+    (
+        "segment_fit_sample",
+        50,
+        "var segment_fit_sample must be a whole number >= 100, got 50",
+    ),
 ]
 
 # Wrong types and the edges of the ranges: text for numbers (even digits), a

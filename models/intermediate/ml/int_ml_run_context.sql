@@ -1,5 +1,5 @@
 {#- One row: the dates and settings of the segmentation and churn models, from the
-    vars, checked here so that a bad value stops the build with a clear message.
+    vars: the one way they reach the ML Python models.
     Timeline: features at churn_cutoff_date = as_of_date - churn_window_days,
     labels from the window (churn_cutoff_date, as_of_date], scores as of
     as_of_date. Doc block churn_timeline. -#}
@@ -10,40 +10,14 @@
 {%- set k_max = var('segment_k_max') -%}
 {%- set silhouette_sample = var('segment_silhouette_sample') -%}
 {%- set seed = var('random_seed') -%}
-{%- set integer_pattern = '^\d+$' -%}
-{%- for name, value in [
-        ('churn_window_days', window_days), ('segment_k_min', k_min),
-        ('segment_k_max', k_max), ('segment_silhouette_sample', silhouette_sample),
-        ('random_seed', seed)] -%}
-    {%- if not modules.re.match(integer_pattern, value | string) -%}
-        {{ exceptions.raise_compiler_error(
-            "var " ~ name ~ " must be a whole number >= 0, got '" ~ value ~ "'") }}
-    {%- endif -%}
-{%- endfor -%}
+{%- set sample_customers = var('churn_sample_customers') -%}
+{%- set backtest_origins = var('churn_backtest_origins') -%}
+{%- set segment_fit_sample = var('segment_fit_sample') -%}
+{#- Every var is checked in one place (check_vars); dbt renders models before the
+    on-run-start hook, so the check runs here first, without a connection. -#}
+{%- do check_vars(use_connection=false) -%}
 {%- if segment_k is none or segment_k | string | lower in ('', 'none', 'null') -%}
     {%- set segment_k = none -%}
-{%- elif not modules.re.match(integer_pattern, segment_k | string)
-        or segment_k | int < 2 -%}
-    {{ exceptions.raise_compiler_error(
-        "var segment_k must be null (choose by silhouette) or a whole number >= 2,"
-        ~ " got '" ~ segment_k ~ "'") }}
-{%- endif -%}
-{%- if window_days | int < 1 -%}
-    {{ exceptions.raise_compiler_error("var churn_window_days must be >= 1") }}
-{%- endif -%}
-{%- if not (holdout_share | float > 0 and holdout_share | float < 1) -%}
-    {{ exceptions.raise_compiler_error(
-        "var churn_holdout_share must be strictly between 0 and 1, got '"
-        ~ holdout_share ~ "'") }}
-{%- endif -%}
-{%- if k_min | int < 2 or k_max | int < k_min | int -%}
-    {{ exceptions.raise_compiler_error(
-        "vars segment_k_min and segment_k_max must satisfy 2 <= segment_k_min"
-        ~ " <= segment_k_max") }}
-{%- endif -%}
-{%- if silhouette_sample | int < 100 -%}
-    {{ exceptions.raise_compiler_error(
-        "var segment_silhouette_sample must be >= 100") }}
 {%- endif -%}
 
 with run_context as (
@@ -53,8 +27,10 @@ with run_context as (
 final as (
     select
         run_context.as_of_date,
-        cast({{ dbt.dateadd('day', -(window_days | int), 'run_context.as_of_date') }}
-            as date) as churn_cutoff_date,
+        cast(
+            {{ dbt.dateadd('day', -(window_days | int), 'run_context.as_of_date') }}
+            as date
+        ) as churn_cutoff_date,
         cast({{ window_days | int }} as integer) as churn_window_days,
         cast({{ holdout_share | float }} as double) as churn_holdout_share,
         cast({{ segment_k if segment_k is not none else 'null' }} as integer)
@@ -63,7 +39,12 @@ final as (
         cast({{ k_max | int }} as integer) as segment_k_max,
         cast({{ silhouette_sample | int }} as integer) as segment_silhouette_sample,
         cast({{ seed | int }} as integer) as random_seed,
-        run_context.time_unit
+        cast({{ sample_customers | int }} as integer) as churn_sample_customers,
+        cast({{ backtest_origins | int }} as integer) as churn_backtest_origins,
+        cast({{ segment_fit_sample | int }} as integer) as segment_fit_sample,
+        '{{ var("churn_numeric_features") | join(",") }}' as churn_numeric_features,
+        run_context.time_unit,
+        run_context.time_unit_days
     from run_context
 )
 

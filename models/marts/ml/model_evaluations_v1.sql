@@ -1,6 +1,6 @@
 {#- Long table of model metrics: every churn candidate and baseline on the same
-    holdout customers (plus the train-part cross-validated log-loss that selected
-    the model), and the KMeans silhouette of every k tried. Doc block
+    holdout customers, with DeLong 95% intervals and the AUC differences
+    that decide what is published, and the KMeans silhouette of every k tried. Doc block
     model_evaluation_metrics. -#}
 with churn_run as (
     select * from {{ ref('int_churn_model_fitted') }}
@@ -18,6 +18,8 @@ churn_metrics as (
         is_selected,
         metric,
         metric_value as value,
+        ci_lower,
+        ci_upper,
         evaluated_on
     from churn_run
     where record_type = 'evaluation'
@@ -31,6 +33,8 @@ silhouettes as (
         is_selected,
         'silhouette' as metric,
         silhouette as value,
+        cast(null as double) as ci_lower,
+        cast(null as double) as ci_upper,
         'silhouette_sample' as evaluated_on
     from segments_run
     where record_type = 'silhouette'
@@ -50,6 +54,8 @@ final as (
         cast(is_selected as boolean) as is_selected,
         cast(metric as varchar) as metric,
         cast(value as double) as value,
+        cast(ci_lower as double) as ci_lower,
+        cast(ci_upper as double) as ci_upper,
         cast(evaluated_on as varchar) as evaluated_on
     from unioned
 )

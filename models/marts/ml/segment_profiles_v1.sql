@@ -1,7 +1,7 @@
 {#- One row per KMeans segment: size, share, silhouettes and the centroid in
     original units (means of the members' features as of as_of_date). -#}
 with segments as (
-    select * from {{ ref('int_customer_segments_fitted') }}
+    select * from {{ ref('int_segment_profiles') }}
 ),
 
 final as (
@@ -15,8 +15,8 @@ final as (
         cast(silhouette as double) as silhouette,
         cast(segment_silhouette as double) as segment_silhouette,
         cast(centroid_recency_days as double) as centroid_recency_days,
-        cast(centroid_frequency as double) as centroid_frequency,
-        cast(centroid_monetary as double) as centroid_monetary,
+        cast(centroid_purchase_days as double) as centroid_frequency,
+        cast(centroid_revenue as double) as centroid_monetary,
         cast(centroid_tenure_days as double) as centroid_tenure_days,
         cast(centroid_avg_order_value as double) as centroid_avg_order_value,
         cast(centroid_mean_interpurchase_days as double)
@@ -24,7 +24,6 @@ final as (
         cast(centroid_latest_nps as double) as centroid_latest_nps,
         cast(centroid_latest_csat as double) as centroid_latest_csat
     from segments
-    where record_type = 'profile'
 )
 
 select * from final
