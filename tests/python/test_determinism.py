@@ -22,7 +22,7 @@ RUN_LOG_TABLES = {
     ("marts", "model_runs_v1"),
     ("intermediate", "int_churn_model_fitted"),
     ("intermediate", "int_customer_segments_fitted"),
-    ("intermediate", "btyd_fit"),
+    ("intermediate", "int_btyd_fitted"),
 }
 RUN_LOG_COLUMNS = {"fit_seconds"}
 

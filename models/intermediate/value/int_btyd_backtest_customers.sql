@@ -5,7 +5,7 @@ with backtest_customers as (
 ),
 
 predictions as (
-    select * from {{ ref('btyd_backtest_predictions') }}
+    select * from {{ ref('int_btyd_backtest_predictions') }}
 ),
 
 selection as (

@@ -2,11 +2,11 @@
     backtest and whether customer_clv uses it. See the docs block
     purchase_model_choice. -#}
 with fits as (
-    select * from {{ ref('btyd_fit') }}
+    select * from {{ ref('int_btyd_fitted') }}
 ),
 
 predictions as (
-    select * from {{ ref('btyd_backtest_predictions') }}
+    select * from {{ ref('int_btyd_backtest_predictions') }}
 ),
 
 backtest_customers as (

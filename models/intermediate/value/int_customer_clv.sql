@@ -3,7 +3,7 @@ with summary as (
 ),
 
 all_predictions as (
-    select * from {{ ref('btyd_customer_predictions') }}
+    select * from {{ ref('int_btyd_customer_predictions') }}
 ),
 
 selection as (

@@ -15,7 +15,7 @@ segments_run as (
 ),
 
 btyd_runs as (
-    select * from {{ ref('btyd_fit') }}
+    select * from {{ ref('int_btyd_fitted') }}
 ),
 
 python_runs as (
@@ -31,7 +31,7 @@ python_runs as (
 ),
 
 btyd_runs_identified as (
-    {#- btyd_fit has the run-log shape (customer_lifecycle.runs.RUN_SCHEMA),
+    {#- int_btyd_fitted has the run-log shape (customer_lifecycle.runs.RUN_SCHEMA),
         model_run_id included, plus BTYD columns that the log does not keep. -#}
     select
         {{ run_columns | join(',\n        ') }}

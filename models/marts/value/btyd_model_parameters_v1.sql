@@ -1,5 +1,5 @@
 with fits as (
-    select * from {{ ref('btyd_fit') }}
+    select * from {{ ref('int_btyd_fitted') }}
 ),
 
 parameter_names as (

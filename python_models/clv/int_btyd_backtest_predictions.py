@@ -10,7 +10,7 @@ from customer_lifecycle.clv import predict_backtest_purchases
 def model(dbt, session):
     summary = dbt.ref("int_btyd_backtest_summary").df()
     summary = summary.sort_values("customer_id").reset_index(drop=True)
-    runs = dbt.ref("btyd_fit").df()
+    runs = dbt.ref("int_btyd_fitted").df()
     window = dbt.ref("int_btyd_backtest_window").df()
     context = dbt.ref("int_run_context").df().iloc[0]
     predictions = predict_backtest_purchases(

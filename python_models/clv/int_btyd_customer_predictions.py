@@ -2,7 +2,7 @@
 a purchase in the horizon, expected purchases and order value, predicted CLV.
 
 Thin: the maths is in customer_lifecycle.clv.predict_customer_value, which reads
-the fitted parameters from the btyd_fit table. Vars come from int_run_context.
+the fitted parameters from the int_btyd_fitted table. Vars come from int_run_context.
 """
 
 from customer_lifecycle.clv import predict_customer_value
@@ -11,7 +11,7 @@ from customer_lifecycle.clv import predict_customer_value
 def model(dbt, session):
     summary = dbt.ref("int_customer_purchase_summary").df()
     summary = summary.sort_values("customer_id").reset_index(drop=True)
-    runs = dbt.ref("btyd_fit").df()
+    runs = dbt.ref("int_btyd_fitted").df()
     margins = dbt.ref("int_customer_margins").df().set_index("customer_id")
     context = dbt.ref("int_run_context").df().iloc[0]
     predictions = predict_customer_value(
