@@ -205,6 +205,8 @@
         {{ return('null') }}
     {%- elif value is boolean -%}
         {{ return(value | string | lower) }}
+    {%- elif value is iterable and value is not string and value is not mapping -%}
+        {{ return(value | string) }}
     {%- elif value is number -%}
         {{ return(value | string) }}
     {%- endif -%}
