@@ -21,7 +21,12 @@ feature_dates as (
             {% if j == 0 -%}
                 cast(null as date)
             {%- else -%}
-                cast(                                        {{ dbt.dateadd('day', -((j - 1) * window_days), 'as_of_date') }} as date
+                cast(
+                    {{ dbt.dateadd(
+                        'day',
+                        -((j - 1) * window_days),
+                        'as_of_date'
+                    ) }} as date
                 )
             {%- endif %} as label_window_end_date
         from ml_run_context

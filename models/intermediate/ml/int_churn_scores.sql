@@ -42,18 +42,22 @@ published as (
 
 numeric_terms as (
     select
-        {%- for feature in features %}
-        max(case when term_kind = 'numeric' and feature = '{{ feature }}'
-            then coefficient end) as {{ feature }}__coefficient,
-        max(case when term_kind = 'numeric' and feature = '{{ feature }}'
-            then impute_value end) as {{ feature }}__impute_value,
-        max(case when term_kind = 'numeric' and feature = '{{ feature }}'
-            then center end) as {{ feature }}__center,
-        max(case when term_kind = 'numeric' and feature = '{{ feature }}'
-            then scale end) as {{ feature }}__scale,
-        max(case when term_kind = 'missing_indicator' and feature = '{{ feature }}'
-            then coefficient end) as {{ feature }}__missing_coefficient{{ ',' if not loop.last }}
-        {%- endfor %}
+        {% for feature in features %}
+            {% set is_numeric = "term_kind = 'numeric' and feature = '"
+                ~ feature ~ "'" %}
+            {% set is_missing = "term_kind = 'missing_indicator' and feature = '"
+                ~ feature ~ "'" %}
+            max(case when {{ is_numeric }} then coefficient end)
+                as {{ feature }}__coefficient,
+            max(case when {{ is_numeric }} then impute_value end)
+                as {{ feature }}__impute_value,
+            max(case when {{ is_numeric }} then center end)
+                as {{ feature }}__center,
+            max(case when {{ is_numeric }} then scale end)
+                as {{ feature }}__scale,
+            max(case when {{ is_missing }} then coefficient end)
+                as {{ feature }}__missing_coefficient{% if not loop.last %},{% endif %}
+        {% endfor %}
     from coefficients
 ),
 
@@ -73,17 +77,25 @@ linear_predictors as (
         published.model_version,
         published.is_passthrough,
         published.intercept
-        {%- for feature in features %}
-        + coalesce(numeric_terms.{{ feature }}__coefficient * ({{ signed_log1p(
-            'coalesce(scoring_rows.' ~ feature ~ ', numeric_terms.' ~ feature
-            ~ '__impute_value)') }} - numeric_terms.{{ feature }}__center)
-            / numeric_terms.{{ feature }}__scale, 0)
-        + case
-            when scoring_rows.{{ feature }} is null
-                then coalesce(numeric_terms.{{ feature }}__missing_coefficient, 0)
-            else 0
-        end
-        {%- endfor %}
+        {% for feature in features %}
+            + coalesce(
+                numeric_terms.{{ feature }}__coefficient
+                * (
+                    {{ signed_log1p(
+                        'coalesce(scoring_rows.' ~ feature
+                        ~ ', numeric_terms.' ~ feature ~ '__impute_value)'
+                    ) }}
+                    - numeric_terms.{{ feature }}__center
+                )
+                / numeric_terms.{{ feature }}__scale,
+                0
+            )
+            + case
+                when scoring_rows.{{ feature }} is null
+                    then coalesce(numeric_terms.{{ feature }}__missing_coefficient, 0)
+                else 0
+            end
+        {% endfor %}
         + coalesce(category_terms.coefficient, 0) as linear_predictor
     from scoring_rows
     cross join published

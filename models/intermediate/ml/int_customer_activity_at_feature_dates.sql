@@ -47,9 +47,8 @@ candidates as (
         customer_sample.is_in_segment_sample
     from feature_dates
     inner join customer_sample
-        on
-            feature_dates.feature_date_index = 0
-            or customer_sample.is_in_churn_sample
+        on feature_dates.feature_date_index = 0
+        or customer_sample.is_in_churn_sample
 ),
 
 purchase_gaps as (
@@ -92,9 +91,8 @@ purchase_stats as (
         sum(purchase_gaps.gap_days * purchase_gaps.gap_days) as gap_days_square_sum
     from candidates
     inner join purchase_gaps
-        on
-            candidates.customer_id = purchase_gaps.customer_id
-            and candidates.feature_date >= purchase_gaps.purchase_date
+        on candidates.customer_id = purchase_gaps.customer_id
+        and candidates.feature_date >= purchase_gaps.purchase_date
     group by candidates.feature_date, candidates.customer_id
 ),
 
@@ -112,9 +110,8 @@ money as (
         sum(case when orders.is_refund then 1 else 0 end) as refunds
     from candidates
     inner join orders
-        on
-            candidates.customer_id = orders.customer_id
-            and candidates.feature_date >= orders.order_date
+        on candidates.customer_id = orders.customer_id
+        and candidates.feature_date >= orders.order_date
     group by candidates.feature_date, candidates.customer_id
 ),
 
@@ -125,11 +122,10 @@ contacts as (
         count(*) as touchpoints_last_window
     from candidates
     inner join touchpoints
-        on
-            candidates.customer_id = touchpoints.customer_id
-            and candidates.feature_date >= touchpoints.occurred_date
-            and touchpoints.occurred_date
-            > {{ dbt.dateadd('day', -window_days, 'candidates.feature_date') }}
+        on candidates.customer_id = touchpoints.customer_id
+        and candidates.feature_date >= touchpoints.occurred_date
+        and touchpoints.occurred_date
+        > {{ dbt.dateadd('day', -window_days, 'candidates.feature_date') }}
     group by candidates.feature_date, candidates.customer_id
 ),
 
@@ -151,9 +147,8 @@ survey_ranked as (
         ) as answer_rank
     from candidates
     inner join survey_responses
-        on
-            candidates.customer_id = survey_responses.customer_id
-            and cast(survey_responses.responded_at as date) <= candidates.feature_date
+        on candidates.customer_id = survey_responses.customer_id
+        and cast(survey_responses.responded_at as date) <= candidates.feature_date
     where survey_responses.score is not null
 ),
 
@@ -174,10 +169,9 @@ window_buyers as (
         candidates.customer_id
     from candidates
     inner join customer_days
-        on
-            candidates.customer_id = customer_days.customer_id
-            and candidates.feature_date < customer_days.purchase_date
-            and candidates.label_window_end_date >= customer_days.purchase_date
+        on candidates.customer_id = customer_days.customer_id
+        and candidates.feature_date < customer_days.purchase_date
+        and candidates.label_window_end_date >= customer_days.purchase_date
 ),
 
 final as (
@@ -212,20 +206,27 @@ final as (
         end as mean_interpurchase_days,
         case
             when purchase_stats.purchase_days > 2
-                then sqrt(greatest(
-                    (
-                        purchase_stats.gap_days_square_sum
-                        - cast(purchase_stats.gap_days_sum as double)
-                        * purchase_stats.gap_days_sum
-                        / (purchase_stats.purchase_days - 1)
+                then
+                    sqrt(
+                        greatest(
+                            (
+                                purchase_stats.gap_days_square_sum
+                                - cast(purchase_stats.gap_days_sum as double)
+                                * purchase_stats.gap_days_sum
+                                / (purchase_stats.purchase_days - 1)
+                            )
+                            / (purchase_stats.purchase_days - 2),
+                            0
+                        )
                     )
-                    / (purchase_stats.purchase_days - 2), 0
-                ))
         end as interpurchase_sd_days,
         case
             when purchase_stats.purchase_days > 1
-                then                                                                                 {{ dbt.datediff('purchase_stats.last_purchase_date',
-                    'candidates.feature_date', 'day') }}
+                then {{ dbt.datediff(
+                    'purchase_stats.last_purchase_date',
+                    'candidates.feature_date',
+                    'day'
+                ) }}
                     * (purchase_stats.purchase_days - 1)
                     / cast(purchase_stats.gap_days_sum as double)
         end as recency_to_interpurchase_ratio,
@@ -250,29 +251,23 @@ final as (
         end as churn_label
     from candidates
     inner join purchase_stats
-        on
-            candidates.feature_date = purchase_stats.feature_date
-            and candidates.customer_id = purchase_stats.customer_id
+        on candidates.feature_date = purchase_stats.feature_date
+        and candidates.customer_id = purchase_stats.customer_id
     inner join money
-        on
-            candidates.feature_date = money.feature_date
-            and candidates.customer_id = money.customer_id
+        on candidates.feature_date = money.feature_date
+        and candidates.customer_id = money.customer_id
     left join contacts
-        on
-            candidates.feature_date = contacts.feature_date
-            and candidates.customer_id = contacts.customer_id
+        on candidates.feature_date = contacts.feature_date
+        and candidates.customer_id = contacts.customer_id
     left join latest_answers
-        on
-            candidates.feature_date = latest_answers.feature_date
-            and candidates.customer_id = latest_answers.customer_id
+        on candidates.feature_date = latest_answers.feature_date
+        and candidates.customer_id = latest_answers.customer_id
     left join stages
-        on
-            candidates.feature_date = stages.feature_date
-            and candidates.customer_id = stages.customer_id
+        on candidates.feature_date = stages.feature_date
+        and candidates.customer_id = stages.customer_id
     left join window_buyers
-        on
-            candidates.feature_date = window_buyers.feature_date
-            and candidates.customer_id = window_buyers.customer_id
+        on candidates.feature_date = window_buyers.feature_date
+        and candidates.customer_id = window_buyers.customer_id
 )
 
 select * from final

@@ -19,11 +19,10 @@ final as (
         cast(bgnbd.bgnbd_p_no_purchase as double) as bgnbd_p_no_purchase
     from activity
     left join bgnbd
-        on
-            activity.feature_date = bgnbd.feature_date
-            and activity.purchase_days - 1 = bgnbd.repeat_purchase_days
-            and activity.purchase_span_days = bgnbd.purchase_span_days
-            and activity.tenure_days = bgnbd.tenure_days
+        on activity.feature_date = bgnbd.feature_date
+        and activity.purchase_days - 1 = bgnbd.repeat_purchase_days
+        and activity.purchase_span_days = bgnbd.purchase_span_days
+        and activity.tenure_days = bgnbd.tenure_days
 )
 
 select * from final

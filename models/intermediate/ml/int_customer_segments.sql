@@ -35,14 +35,16 @@ scoring_rows as (
 
 scaling as (
     select
-        {%- for column in columns %}
-        max(case when feature = '{{ column }}' then impute_value end)
-            as {{ column }}__impute_value,
-        max(case when feature = '{{ column }}' then mean end) as {{ column }}__mean,
-        max(case when feature = '{{ column }}' then scale end) as {{ column }}__scale,
-        max(case when feature = '{{ column }}' and is_log1p then 1 else 0 end)
-            as {{ column }}__is_log1p{{ ',' if not loop.last }}
-        {%- endfor %}
+        {% for column in columns %}
+            max(case when feature = '{{ column }}' then impute_value end)
+                as {{ column }}__impute_value,
+            max(case when feature = '{{ column }}' then mean end)
+                as {{ column }}__mean,
+            max(case when feature = '{{ column }}' then scale end)
+                as {{ column }}__scale,
+            max(case when feature = '{{ column }}' and is_log1p then 1 else 0 end)
+                as {{ column }}__is_log1p{% if not loop.last %},{% endif %}
+        {% endfor %}
     from segments_run
     where record_type = 'scaling'
 ),
@@ -50,10 +52,10 @@ scaling as (
 centroids as (
     select
         segment_id,
-        {%- for column in columns %}
-        max(case when feature = '{{ column }}' then center end)
-            as {{ column }}__center{{ ',' if not loop.last }}
-        {%- endfor %}
+        {% for column in columns %}
+            max(case when feature = '{{ column }}' then center end)
+                as {{ column }}__center{% if not loop.last %},{% endif %}
+        {% endfor %}
     from segments_run
     where record_type = 'centroid'
     group by segment_id
@@ -71,17 +73,21 @@ labels as (
 standardised as (
     select
         scoring_rows.customer_id,
-        scoring_rows.feature_date
-        {%- for column in columns %}
-        {%- set value = 'coalesce(scoring_rows.' ~ column ~ ', scaling.'
-            ~ column ~ '__impute_value)' %},
-        (case
-            when scaling.{{ column }}__is_log1p = 1
-                then ln(1 + greatest({{ value }}, 0))
-            else {{ value }}
-        end - scaling.{{ column }}__mean) / scaling.{{ column }}__scale
-            as {{ column }}__standardised
-        {%- endfor %}
+        scoring_rows.feature_date,
+        {% for column in columns %}
+            {% set value = 'coalesce(scoring_rows.' ~ column ~ ', scaling.'
+                ~ column ~ '__impute_value)' %}
+            (
+                case
+                    when scaling.{{ column }}__is_log1p = 1
+                        then ln(1 + greatest({{ value }}, 0))
+                    else {{ value }}
+                end
+                - scaling.{{ column }}__mean
+            )
+            / scaling.{{ column }}__scale
+                as {{ column }}__standardised{% if not loop.last %},{% endif %}
+        {% endfor %}
     from scoring_rows
     cross join scaling
 ),
@@ -91,14 +97,20 @@ distances as (
         standardised.customer_id,
         standardised.feature_date,
         centroids.segment_id,
-        {%- for column in columns %}
-        coalesce(
-            (standardised.{{ column }}__standardised - centroids.{{ column }}__center)
-            * (standardised.{{ column }}__standardised
-                - centroids.{{ column }}__center), 0
-        ){{ ' +' if not loop.last }}
-        {%- endfor %}
-        as squared_distance
+        {% for column in columns %}
+            coalesce(
+                (
+                    standardised.{{ column }}__standardised
+                    - centroids.{{ column }}__center
+                )
+                * (
+                    standardised.{{ column }}__standardised
+                    - centroids.{{ column }}__center
+                ),
+                0
+            ){% if not loop.last %} +{% endif %}
+        {% endfor %}
+            as squared_distance
     from standardised
     cross join centroids
 ),

@@ -42,9 +42,8 @@ members as (
         {{ exact_avg('features.latest_csat') }} as centroid_latest_csat
     from segments
     inner join features
-        on
-            segments.customer_id = features.customer_id
-            and features.feature_date_index = 0
+        on segments.customer_id = features.customer_id
+        and features.feature_date_index = 0
     group by segments.segment_id
 ),
 
