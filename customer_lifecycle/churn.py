@@ -119,6 +119,18 @@ MIN_ROWS = 50
 SINGLE_THREAD_BELOW_ROWS = 100_000
 
 
+#: Columns of a term of the churn model's coefficient table (before its name and
+#: coefficient): how SQL rebuilds the feature (impute, centre, scale) it weighs.
+TERM_COLUMNS = [
+    "term_kind",
+    "feature",
+    "category_value",
+    "impute_value",
+    "center",
+    "scale",
+]
+
+
 def signed_log1p(x):
     """``sign(x) ln(1 + |x|)``: the log transform of every numeric churn input."""
     x = np.asarray(x, dtype=float)
@@ -431,18 +443,7 @@ def _term_rows(
             rows.append(
                 {"term_kind": "category", "feature": f, "category_value": value}
             )
-    terms = pd.DataFrame(
-        rows,
-        columns=[
-            "term_kind",
-            "feature",
-            "category_value",
-            "impute_value",
-            "center",
-            "scale",
-        ],
-    )
-    return terms
+    return pd.DataFrame(rows, columns=TERM_COLUMNS)
 
 
 def coefficient_table(terms: pd.DataFrame, model: LogisticRegression) -> pd.DataFrame:
@@ -466,18 +467,7 @@ def coefficient_table(terms: pd.DataFrame, model: LogisticRegression) -> pd.Data
             ),
         ),
     )
-    return table[
-        [
-            "term",
-            "term_kind",
-            "feature",
-            "category_value",
-            "impute_value",
-            "center",
-            "scale",
-            "coefficient",
-        ]
-    ]
+    return table[["term", *TERM_COLUMNS, "coefficient"]]
 
 
 def fit_logistic(
