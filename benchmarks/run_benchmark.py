@@ -366,7 +366,9 @@ def run_scale(args: argparse.Namespace, customers: int | None, out: Path) -> dic
             "skipped": f"above --peer-max-customers {args.peer_max_customers}"
         }
 
-    if args.determinism:
+    if args.determinism and (
+        customers is None or customers <= args.determinism_max_customers
+    ):
         log(f"{label}: determinism (second build, table hashes)")
         first = table_hashes(Path(result["database"]))
         again = dbt_build(input_dir, work / "second", args.threads, args.vars)
@@ -378,6 +380,12 @@ def run_scale(args: argparse.Namespace, customers: int | None, out: Path) -> dic
                 t for t in first.keys() | second.keys() if first.get(t) != second.get(t)
             ),
         }
+    if not args.keep_warehouses:
+        # A 10M warehouse is ~20 GB, twice while publishing: free the disk for
+        # the next scale (the figures are in the result).
+        for stale in work.rglob("*.duckdb*"):
+            if stale.is_file():
+                stale.unlink()
     return result
 
 
@@ -428,6 +436,17 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--peer-max-customers", type=int, default=1_000_000)
     parser.add_argument("--determinism", action="store_true")
+    parser.add_argument(
+        "--determinism-max-customers",
+        type=int,
+        default=1_000_000,
+        help="run the determinism check only up to this scale",
+    )
+    parser.add_argument(
+        "--keep-warehouses",
+        action="store_true",
+        help="keep each scale's warehouse files (default: deleted once measured)",
+    )
     parser.add_argument("--resume", action="store_true", help="skip finished scales")
     args = parser.parse_args(argv)
 

@@ -15,11 +15,13 @@ Three steps:
    never an exception: the build goes on and the value columns are null.
    :func:`fit_btyd_runs` adds the backtest fits on the calibration summary when
    the backtest is internal (no orders after as_of_date).
-2. :func:`predict_customer_value` turns the fitted parameters (read from the
-   run-log table, not from a Python object) into per-customer and per purchase
-   model ``p_alive``, probability of a purchase in the horizon, expected
-   purchases and order value and predicted (discounted) CLV, scoring each
-   distinct (frequency, recency, t, monetary_value) pattern once.
+2. :func:`predict_patterns` turns the fitted parameters (read from the run-log
+   table, not from a Python object) into per purchase model ``p_alive``,
+   probability of a purchase in the horizon, expected purchases and order value
+   and discounted value per unit of margin, for each distinct (frequency,
+   recency, t, monetary_value) pattern; the warehouse joins them to the
+   customers in SQL. :func:`predict_customer_value` does that join in pandas
+   (for tests and notebooks).
 3. :func:`predict_backtest_purchases` scores the backtest customers with the
    fits of the backtest's calibration date.
 
@@ -308,6 +310,81 @@ def _discounted_purchases(name, params, x, tx, t, n_periods, period_units, d_per
     return np.diff(cum, axis=1) @ discount
 
 
+#: Columns of :func:`predict_patterns`: one row per purchase model and distinct
+#: (frequency, recency, t, monetary_value) pattern.
+PATTERN_COLUMNS = [
+    "purchase_model",
+    "frequency",
+    "recency",
+    "t",
+    "monetary_value",
+    "p_alive",
+    "probability_of_purchase_in_horizon",
+    "expected_purchases",
+    "expected_order_value",
+    "discounted_value",
+]
+
+
+def predict_patterns(
+    patterns: pd.DataFrame,
+    runs: pd.DataFrame,
+    time_unit_days: float,
+    period_days: float,
+    horizon_periods: int,
+    annual_discount_rate: float,
+) -> pd.DataFrame:
+    """Per purchase model and distinct pattern: the predictions (:data:`PATTERN_COLUMNS`).
+
+    ``patterns``: distinct (frequency, recency, t, monetary_value) rows. Scoring
+    patterns rather than customers is what keeps this small: a customer's
+    predictions depend on nothing else, so the warehouse joins them back to the
+    customers in SQL (``int_btyd_customer_predictions``). ``discounted_value``
+    is the predicted CLV per unit of margin::
+
+        sum_{k=1..H} E[purchases in period k] x E[M | x, mbar] / (1 + d)^k
+
+    (null when a fit failed). ``predicted_clv`` = ``discounted_value`` x margin,
+    exactly 0 at zero margin (also where the spend is infinite).
+    """
+    period_units = period_days / time_unit_days
+    horizon_units = horizon_periods * period_units
+    d_period = (1.0 + annual_discount_rate) ** (period_days / DAYS_PER_YEAR) - 1.0
+    keys = ["frequency", "recency", "t", "monetary_value"]
+    x, tx, t, m = (patterns[c].to_numpy(dtype=float) for c in keys)
+    gg = fitted_parameters(runs, "gamma_gamma")
+    spend = (
+        btyd.gamma_gamma_expected_spend(btyd.GammaGammaParams(**gg), x, m)
+        if gg is not None
+        else np.full(x.size, np.nan)
+    )
+    frames = []
+    for name in PURCHASE_MODELS:
+        out = pd.DataFrame({"purchase_model": name}, index=range(x.size))
+        for column, values in zip(keys, (x, tx, t, m), strict=True):
+            out[column] = values
+        params = fitted_parameters(runs, name)
+        if params is None:
+            for column in PATTERN_COLUMNS[5:]:
+                out[column] = np.nan
+            frames.append(out)
+            continue
+        alive, any_purchase, expected = _purchase_predictions(
+            name, params, horizon_units, x, tx, t
+        )
+        discounted = _discounted_purchases(
+            name, params, x, tx, t, horizon_periods, period_units, d_period
+        )
+        out["p_alive"] = alive
+        out["probability_of_purchase_in_horizon"] = any_purchase
+        out["expected_purchases"] = expected
+        out["expected_order_value"] = spend
+        with np.errstate(invalid="ignore"):
+            out["discounted_value"] = discounted * spend
+        frames.append(out)
+    return pd.concat(frames, ignore_index=True)[PATTERN_COLUMNS]
+
+
 def predict_customer_value(
     summary: pd.DataFrame,
     runs: pd.DataFrame,
@@ -326,49 +403,37 @@ def predict_customer_value(
 
         sum_{k=1..H} E[purchases in period k] x E[M | x, mbar] x margin / (1 + d)^k
 
-    (zero margin gives exactly 0, also where the spend is infinite). Each
-    distinct (frequency, recency, t, monetary_value) pattern is scored once and
-    joined back to its customers.
+    (zero margin gives exactly 0, also where the spend is infinite). The
+    patterns are scored by :func:`predict_patterns` and joined back here, as the
+    warehouse does in SQL.
     """
-    period_units = period_days / time_unit_days
-    horizon_units = horizon_periods * period_units
-    d_period = (1.0 + annual_discount_rate) ** (period_days / DAYS_PER_YEAR) - 1.0
     distinct, codes = _patterns(
         summary, ["frequency", "recency", "t", "monetary_value"]
     )
-    x, tx, t, m = (distinct[c].to_numpy() for c in distinct.columns)
-    margin = np.asarray(margin_rate, dtype=float)
-    gg = fitted_parameters(runs, "gamma_gamma")
-    spend = (
-        btyd.gamma_gamma_expected_spend(btyd.GammaGammaParams(**gg), x, m)
-        if gg is not None
-        else np.full(x.size, np.nan)
+    scored = predict_patterns(
+        distinct,
+        runs,
+        time_unit_days,
+        period_days,
+        horizon_periods,
+        annual_discount_rate,
     )
+    margin = np.asarray(margin_rate, dtype=float)
     frames = []
     for name in PURCHASE_MODELS:
-        params = fitted_parameters(runs, name)
+        model = scored.loc[scored["purchase_model"] == name].reset_index(drop=True)
         out = pd.DataFrame({"customer_id": summary["customer_id"].to_numpy()})
         out["purchase_model"] = name
-        if params is None:
-            for column in PREDICTION_COLUMNS[2:]:
-                out[column] = np.nan
-            frames.append(out)
-            continue
-        alive, any_purchase, expected = _purchase_predictions(
-            name, params, horizon_units, x, tx, t
-        )
-        discounted = _discounted_purchases(
-            name, params, x, tx, t, horizon_periods, period_units, d_period
-        )
-        out["p_alive"] = alive[codes]
-        out["probability_of_purchase_in_horizon"] = any_purchase[codes]
-        out["expected_purchases"] = expected[codes]
-        out["expected_order_value"] = spend[codes]
+        for column in PREDICTION_COLUMNS[2:6]:
+            out[column] = model[column].to_numpy()[codes]
+        value = model["discounted_value"].to_numpy()[codes]
         with np.errstate(invalid="ignore"):
-            value = discounted[codes] * spend[codes] * margin
-        out["predicted_clv"] = np.where(margin == 0, 0.0, value)
-        if gg is None:
-            out["predicted_clv"] = np.nan
+            clv = value * margin
+        usable = (
+            model["expected_order_value"].notna().to_numpy()[codes]
+            & model["expected_purchases"].notna().to_numpy()[codes]
+        )
+        out["predicted_clv"] = np.where(usable, np.where(margin == 0, 0.0, clv), np.nan)
         frames.append(out)
     return pd.concat(frames, ignore_index=True)[PREDICTION_COLUMNS]
 

@@ -47,3 +47,18 @@ group by {{ group_by | join(', ') }}
 having sum({{ column_name }}) is null
     or abs(sum({{ column_name }}) - {{ total }}) > {{ tolerance }}
 {% endtest %}
+
+
+{#- The model has `factor` times as many rows as `compare_model` (a join that
+    must keep every row of its driving table, `factor` rows each). -#}
+{% test row_count_matches(model, compare_model, factor=1) %}
+with counts as (
+    select
+        (select count(*) from {{ model }}) as model_rows,
+        (select count(*) from {{ compare_model }}) * {{ factor }} as expected_rows
+)
+
+select *
+from counts
+where model_rows <> expected_rows
+{% endtest %}

@@ -16,7 +16,9 @@
       2 MB, a duplicated header name, a required file with a header and no rows)
       stops the run with one line naming the file, the line and what to do;
     - every value lands as text, with `_source_file` and `_row_number`, so staging
-      validates it and quarantines rows with the raw value intact. A Parquet
+      validates it and quarantines rows with the raw value intact: a CSV file as a
+      table (read once, checked for faults), a Parquet file as a view over the
+      file (no copy). A Parquet
       `timestamptz` lands as UTC text with its `+00` offset, whatever the machine's
       time zone.
 -#}
@@ -43,13 +45,28 @@
 {% endmacro %}
 
 
+{#- Drop the landed relation of a table, a view (Parquet) or a table (CSV,
+    empty): `drop view` fails on a table and `drop table` on a view. -#}
+{% macro _drop_landed(target) %}
+    {%- set schema, name = target.split('.') -%}
+    {%- set found = run_query(
+        "select table_type from information_schema.tables where table_schema = '"
+        ~ schema ~ "' and table_name = '" ~ name ~ "'").columns[0].values() -%}
+    {%- for table_type in found -%}
+        {%- do run_query('drop ' ~ ('view' if table_type == 'VIEW' else 'table')
+            ~ ' ' ~ target) -%}
+    {%- endfor -%}
+{% endmacro %}
+
+
 {% macro _land_empty_table(target, contract, why) %}
     {%- set columns_sql = [] -%}
     {%- for column in contract -%}
         {%- do columns_sql.append('cast(null as varchar) as "' ~ column.name ~ '"') -%}
     {%- endfor -%}
+    {%- do _drop_landed(target) -%}
     {%- do run_query(
-        'create or replace table ' ~ target ~ ' as select'
+        'create table ' ~ target ~ ' as select'
         ~ ' cast(null as bigint) as _row_number,'
         ~ ' cast(null as varchar) as _source_file, '
         ~ (columns_sql | join(', ')) ~ ' where false') -%}
@@ -149,9 +166,11 @@
 {% endmacro %}
 
 
-{% macro _create_landed_table(target, row_number, file_name, columns_sql, reader) %}
+{% macro _create_landed_table(target, row_number, file_name, columns_sql, reader,
+    relation_type='table') %}
+    {%- do _drop_landed(target) -%}
     {%- do run_query(
-        'create or replace table ' ~ target ~ ' as select '
+        'create ' ~ relation_type ~ ' ' ~ target ~ ' as select '
         ~ row_number ~ ' as _row_number, '
         ~ "'" ~ file_name ~ "' as _source_file, "
         ~ (columns_sql | join(', ')) ~ ' from ' ~ reader) -%}
@@ -178,8 +197,11 @@
     {%- endfor -%}
     {%- set columns_sql, ignored = _landed_columns(
         path, source, contract, present, expressions) -%}
+    {#- A view, not a copy: Parquet is typed and columnar, so the base model reads
+        the file itself (one pass instead of two, and no text copy of the input in
+        the warehouse file). -#}
     {%- set landed = _create_landed_table(
-        target, 'file_row_number + 1', file_name, columns_sql, reader) -%}
+        target, 'file_row_number + 1', file_name, columns_sql, reader, 'view') -%}
     {%- do _log_landed(source.name, landed, file_name, ignored) -%}
     {{ return(landed) }}
 {% endmacro %}

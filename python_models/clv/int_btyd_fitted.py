@@ -12,13 +12,25 @@ from customer_lifecycle.clv import fit_btyd_runs
 
 
 def model(dbt, session):
-    summary = dbt.ref("int_customer_purchase_summary").df()
-    backtest_summary = dbt.ref("int_btyd_backtest_summary").df()
+    # Only the numbers the fits read, in customer order (the Pareto/NBD sample
+    # is drawn by row position): sorted in DuckDB, no customer ids in pandas.
+    summary = (
+        dbt.ref("int_customer_purchase_summary")
+        .order("customer_id")
+        .project("frequency, recency, t, monetary_value")
+        .df()
+    )
+    backtest_summary = (
+        dbt.ref("int_btyd_backtest_summary")
+        .order("customer_id")
+        .project("frequency, recency, t")
+        .df()
+    )
     window = dbt.ref("int_btyd_backtest_window").df()
     context = dbt.ref("int_run_context").df().iloc[0]
     return fit_btyd_runs(
-        summary.sort_values("customer_id").reset_index(drop=True),
-        backtest_summary.sort_values("customer_id").reset_index(drop=True),
+        summary,
+        backtest_summary,
         window,
         as_of_date=context["as_of_date"],
         time_unit=str(context["time_unit"]),

@@ -108,6 +108,8 @@ def test_tiny_benchmark_run(bench, tmp_path):
     assert written == [result]
     assert next(out.glob("*-*-*.md")).read_text().startswith("# Benchmark")
     assert (out / "scales" / "2000.json").exists()
+    # measured, then deleted (a 10M warehouse is ~20 GB); --keep-warehouses keeps it
+    assert not list((out / "work" / "2000").rglob("*.duckdb*"))
 
     expected = pandas_floor(out / "data" / "2000")
     assert result["floor_customers"] == len(expected)

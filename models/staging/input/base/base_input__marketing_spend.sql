@@ -39,7 +39,7 @@ keyed as (
 ),
 
 rejected_raw_values as (
-    {{ raw_values_of_rejected('source', 'keyed') }}
+    {{ raw_values_of_rejected(source('input', 'marketing_spend'), 'keyed') }}
 ),
 
 final as (

@@ -56,7 +56,7 @@ keyed as (
 ),
 
 rejected_raw_values as (
-    {{ raw_values_of_rejected('source', 'keyed') }}
+    {{ raw_values_of_rejected(source('input', 'orders'), 'keyed') }}
 ),
 
 final as (
