@@ -3,8 +3,9 @@
     decided it. Rules: doc block lifecycle_stage_rules; precedence: seed
     lifecycle_stage_rules; thresholds: the lifecycle_* vars (checked by
     check_vars). Causal: a period's facts only use purchases on or before its end
-    (the last period ends on as_of_date). Set-based: window functions over a
-    customer x period spine. -#}
+    (the last period ends on as_of_date). Set-based: running totals over the
+    sparse purchase periods, looked up by every period of the customer x
+    period spine with range joins (no window over the spine). -#}
 {%- set period = var('lifecycle_period') | string | lower -%}
 {%- set churn_days = var('lifecycle_churn_days') | int -%}
 {%- set default_rhythm_days = var('lifecycle_default_rhythm_days') | float -%}
@@ -76,39 +77,81 @@ customer_periods as (
         )
 ),
 
-accumulated as (
+purchase_periods as (
+    {#- Only the periods with purchases (sparse: a few per customer), with the
+        running totals to date and the customer's next purchase period. -#}
     select
-        customer_periods.*,
-        coalesce(period_purchases.purchase_days_in_period, 0)
-            as purchase_days_in_period,
-        coalesce(period_purchases.orders_in_period, 0) as orders_in_period,
-        coalesce(period_purchases.revenue_in_period, 0) as revenue_in_period,
+        period_purchases.customer_id,
+        periods.period_number,
+        period_purchases.purchase_days_in_period,
+        period_purchases.orders_in_period,
+        period_purchases.revenue_in_period,
+        period_purchases.last_purchase_date_in_period,
         period_purchases.longest_silence_ended_days,
-        max(period_purchases.last_purchase_date_in_period) over (
-            partition by customer_periods.customer_id
-            order by customer_periods.period_start
-            rows between unbounded preceding and current row
-        ) as last_purchase_date,
-        sum(coalesce(period_purchases.purchase_days_in_period, 0)) over (
-            partition by customer_periods.customer_id
-            order by customer_periods.period_start
+        sum(period_purchases.purchase_days_in_period) over (
+            partition by period_purchases.customer_id
+            order by periods.period_number
             rows between unbounded preceding and current row
         ) as purchase_days_to_date,
-        sum(coalesce(period_purchases.revenue_in_period, 0)) over (
-            partition by customer_periods.customer_id
-            order by customer_periods.period_start
-            rows between {{ growth_periods - 1 }} preceding and current row
-        ) as trailing_window_revenue,
-        coalesce(sum(period_purchases.revenue_in_period) over (
-            partition by customer_periods.customer_id
-            order by customer_periods.period_start
-            rows between {{ 2 * growth_periods - 1 }} preceding
-            and {{ growth_periods }} preceding
-        ), 0) as previous_window_revenue
+        sum(period_purchases.revenue_in_period) over (
+            partition by period_purchases.customer_id
+            order by periods.period_number
+            rows between unbounded preceding and current row
+        ) as revenue_to_date,
+        coalesce(lead(periods.period_number) over (
+            partition by period_purchases.customer_id
+            order by periods.period_number
+        ), 2147483647) as next_period_number
+    from period_purchases
+    inner join periods
+        on period_purchases.period_start = periods.period_start
+),
+
+accumulated as (
+    {#- Each spine period looks up the purchase period in force at it (the
+        latest at or before it), and those in force one and two growth windows
+        earlier: revenue over a window is a difference of running totals. Joins
+        over the sparse purchase periods, not window functions over the whole
+        customer x period spine, whose memory grows with it (issue 9: the
+        windows over 35M spine rows did not fit 3 GB at 3M customers). -#}
+    select
+        customer_periods.*,
+        case
+            when latest.period_number = customer_periods.period_number
+                then latest.purchase_days_in_period
+            else 0
+        end as purchase_days_in_period,
+        case
+            when latest.period_number = customer_periods.period_number
+                then latest.orders_in_period
+            else 0
+        end as orders_in_period,
+        case
+            when latest.period_number = customer_periods.period_number
+                then latest.revenue_in_period
+            else 0
+        end as revenue_in_period,
+        case
+            when latest.period_number = customer_periods.period_number
+                then latest.longest_silence_ended_days
+        end as longest_silence_ended_days,
+        latest.last_purchase_date_in_period as last_purchase_date,
+        coalesce(latest.purchase_days_to_date, 0) as purchase_days_to_date,
+        coalesce(latest.revenue_to_date, 0)
+        - coalesce(one_window_back.revenue_to_date, 0) as trailing_window_revenue,
+        coalesce(one_window_back.revenue_to_date, 0)
+        - coalesce(two_windows_back.revenue_to_date, 0) as previous_window_revenue
     from customer_periods
-    left join period_purchases
-        on customer_periods.customer_id = period_purchases.customer_id
-        and customer_periods.period_start = period_purchases.period_start
+    {%- for alias, lag in [
+        ('latest', 0),
+        ('one_window_back', growth_periods),
+        ('two_windows_back', 2 * growth_periods),
+    ] %}
+    left join purchase_periods as {{ alias }}
+        on customer_periods.customer_id = {{ alias }}.customer_id
+        and {{ alias }}.period_number <= customer_periods.period_number - {{ lag }}
+        and customer_periods.period_number - {{ lag }} < {{ alias }}.next_period_number
+    {%- endfor %}
 ),
 
 measured as (
