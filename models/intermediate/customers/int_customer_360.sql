@@ -33,34 +33,60 @@ run_context as (
     select * from {{ ref('int_run_context') }}
 ),
 
-stage_runs as (
-    {#- A run of a stage starts in a period whose stage differs from the period
-        before; the current stage has held since the start of the last run. -#}
+last_periods as (
+    {#- Every customer's spine runs, period after period, from the first
+        contact to the period holding as_of_date. -#}
     select
         customer_id,
-        period_start,
-        stage,
-        first_contact_date,
-        case
-            when lag(stage) over (partition by customer_id order by period_start)
-                = stage
-                then 0
-            else 1
-        end as is_run_start,
-        row_number() over (
-            partition by customer_id order by period_start desc
-        ) as periods_back
+        min(period_number) as first_period_number,
+        max(period_number) as last_period_number,
+        min(first_contact_date) as first_contact_date
     from stages
+    group by customer_id
+),
+
+current_stages as (
+    select
+        last_periods.customer_id,
+        last_periods.first_period_number,
+        last_periods.first_contact_date,
+        stages.stage as lifecycle_stage
+    from last_periods
+    inner join stages
+        on last_periods.customer_id = stages.customer_id
+        and last_periods.last_period_number = stages.period_number
+),
+
+last_other_stages as (
+    {#- The last period in another stage than the current one: the current
+        stage has held since the period after it (or since the first). -#}
+    select
+        stages.customer_id,
+        max(stages.period_number) as last_other_period_number
+    from stages
+    inner join current_stages
+        on stages.customer_id = current_stages.customer_id
+    where stages.stage <> current_stages.lifecycle_stage
+    group by stages.customer_id
 ),
 
 current_stage as (
+    {#- Group-bys and joins, not window functions over the customer x period
+        spine (at 3M customers those did not fit the 3 GB memory cap). -#}
     select
-        customer_id,
-        max(stage) filter (where periods_back = 1) as lifecycle_stage,
-        max(period_start) filter (where is_run_start = 1) as lifecycle_stage_since,
-        min(first_contact_date) as first_contact_date
-    from stage_runs
-    group by customer_id
+        current_stages.customer_id,
+        current_stages.lifecycle_stage,
+        since.period_start as lifecycle_stage_since,
+        current_stages.first_contact_date
+    from current_stages
+    left join last_other_stages
+        on current_stages.customer_id = last_other_stages.customer_id
+    inner join stages as since
+        on current_stages.customer_id = since.customer_id
+        and since.period_number = coalesce(
+            last_other_stages.last_other_period_number + 1,
+            current_stages.first_period_number
+        )
 ),
 
 final as (

@@ -5,16 +5,27 @@ with stages as (
     select * from {{ ref('int_customer_lifecycle_stages') }}
 ),
 
+periods as (
+    select * from {{ ref('int_lifecycle_periods') }}
+),
+
 pairs as (
+    {#- A self-join on the next period number, not lead() over the customer x
+        period spine: a join spills to disk where a window over the whole
+        spine must hold it (memory cap, 10M customers). -#}
     select
-        customer_id,
-        period_start,
-        stage as from_stage,
-        lead(period_start) over customer_periods as to_period_start,
-        lead(stage) over customer_periods as to_stage,
-        lead(is_complete_period) over customer_periods as is_to_period_complete
+        stages.customer_id,
+        stages.period_start,
+        stages.stage as from_stage,
+        next_periods.period_start as to_period_start,
+        next_stages.stage as to_stage,
+        next_periods.is_complete as is_to_period_complete
     from stages
-    window customer_periods as (partition by customer_id order by period_start)
+    inner join stages as next_stages
+        on stages.customer_id = next_stages.customer_id
+        and stages.period_number + 1 = next_stages.period_number
+    inner join periods as next_periods
+        on next_stages.period_number = next_periods.period_number
 ),
 
 counted as (
