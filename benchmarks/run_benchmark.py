@@ -305,7 +305,13 @@ def run_scale(args: argparse.Namespace, customers: int | None, out: Path) -> dic
     label = str(customers) if customers else Path(args.input_dir).name
     work = out / "work" / label
     work.mkdir(parents=True, exist_ok=True)
-    result: dict = {"scale": label, "customers": customers, "threads": args.threads}
+    result: dict = {
+        "scale": label,
+        "customers": customers,
+        "threads": args.threads,
+        # the DuckDB memory cap of the build (profiles.yml; default 3GB)
+        "duckdb_memory_limit": os.environ.get("LIFECYCLE_DUCKDB_MEMORY_LIMIT", "3GB"),
+    }
     if customers:
         input_dir = out / "data" / label
         if not (input_dir / "orders.parquet").exists():
