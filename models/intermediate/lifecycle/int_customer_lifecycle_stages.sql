@@ -142,16 +142,22 @@ accumulated as (
         coalesce(one_window_back.revenue_to_date, 0)
         - coalesce(two_windows_back.revenue_to_date, 0) as previous_window_revenue
     from customer_periods
-    {%- for alias, lag in [
-        ('latest', 0),
-        ('one_window_back', growth_periods),
-        ('two_windows_back', 2 * growth_periods),
-    ] %}
-    left join purchase_periods as {{ alias }}
-        on customer_periods.customer_id = {{ alias }}.customer_id
-        and {{ alias }}.period_number <= customer_periods.period_number - {{ lag }}
-        and customer_periods.period_number - {{ lag }} < {{ alias }}.next_period_number
-    {%- endfor %}
+    left join purchase_periods as latest
+        on customer_periods.customer_id = latest.customer_id
+        and customer_periods.period_number >= latest.period_number
+        and customer_periods.period_number < latest.next_period_number
+    left join purchase_periods as one_window_back
+        on customer_periods.customer_id = one_window_back.customer_id
+        and customer_periods.period_number - {{ growth_periods }}
+        >= one_window_back.period_number
+        and customer_periods.period_number - {{ growth_periods }}
+        < one_window_back.next_period_number
+    left join purchase_periods as two_windows_back
+        on customer_periods.customer_id = two_windows_back.customer_id
+        and customer_periods.period_number - {{ 2 * growth_periods }}
+        >= two_windows_back.period_number
+        and customer_periods.period_number - {{ 2 * growth_periods }}
+        < two_windows_back.next_period_number
 ),
 
 measured as (
