@@ -324,6 +324,8 @@ PATTERN_COLUMNS = [
     "expected_order_value",
     "discounted_value",
 ]
+#: The pattern key: the purchase summary's columns the predictions depend on.
+PATTERN_KEYS = PATTERN_COLUMNS[1:5]
 
 
 def predict_patterns(
@@ -350,8 +352,7 @@ def predict_patterns(
     period_units = period_days / time_unit_days
     horizon_units = horizon_periods * period_units
     d_period = (1.0 + annual_discount_rate) ** (period_days / DAYS_PER_YEAR) - 1.0
-    keys = ["frequency", "recency", "t", "monetary_value"]
-    x, tx, t, m = (patterns[c].to_numpy(dtype=float) for c in keys)
+    x, tx, t, m = (patterns[c].to_numpy(dtype=float) for c in PATTERN_KEYS)
     gg = fitted_parameters(runs, "gamma_gamma")
     spend = (
         btyd.gamma_gamma_expected_spend(btyd.GammaGammaParams(**gg), x, m)
@@ -361,7 +362,7 @@ def predict_patterns(
     frames = []
     for name in PURCHASE_MODELS:
         out = pd.DataFrame({"purchase_model": name}, index=range(x.size))
-        for column, values in zip(keys, (x, tx, t, m), strict=True):
+        for column, values in zip(PATTERN_KEYS, (x, tx, t, m), strict=True):
             out[column] = values
         params = fitted_parameters(runs, name)
         if params is None:
@@ -407,9 +408,7 @@ def predict_customer_value(
     patterns are scored by :func:`predict_patterns` and joined back here, as the
     warehouse does in SQL.
     """
-    distinct, codes = _patterns(
-        summary, ["frequency", "recency", "t", "monetary_value"]
-    )
+    distinct, codes = _patterns(summary, PATTERN_KEYS)
     scored = predict_patterns(
         distinct,
         runs,

@@ -45,8 +45,9 @@
 {% endmacro %}
 
 
-{#- Drop the landed relation of a table, a view (Parquet) or a table (CSV,
-    empty): `drop view` fails on a table and `drop table` on a view. -#}
+{#- Drop the landed relation of an input table, a view (Parquet) or a table
+    (CSV, or an empty table): `drop view` fails on a table and `drop table` on
+    a view. -#}
 {% macro _drop_landed(target) %}
     {%- set schema, name = target.split('.') -%}
     {%- set found = run_query(
