@@ -72,9 +72,9 @@ from sklearn.metrics import (
     log_loss,
     roc_auc_score,
 )
-from threadpoolctl import threadpool_limits
 
 from customer_lifecycle import btyd
+from customer_lifecycle.threads import one_numeric_thread, single_threaded
 
 __all__ = [
     "BASELINE_NAMES",
@@ -115,8 +115,6 @@ METRIC_COLUMNS = [
 ]
 #: Fewer rows than this at a backtest date: that origin is skipped.
 MIN_ROWS = 50
-#: Below this many rows BLAS/OpenMP run on one thread (start-up dominates).
-SINGLE_THREAD_BELOW_ROWS = 100_000
 
 
 #: Columns of a term of the churn model's coefficient table (before its name and
@@ -278,6 +276,7 @@ def _interval(point: float, variance: float) -> tuple[float, float, float]:
 # --------------------------------------------------------------------------- #
 # BG/NBD features on distinct patterns
 # --------------------------------------------------------------------------- #
+@single_threaded
 def bgnbd_pattern_features(
     patterns: pd.DataFrame, window_days: int, time_unit_days: float
 ) -> pd.DataFrame:
@@ -695,10 +694,8 @@ def fit_churn(
         raise ValueError("the train part or the holdout has a single churn class")
     categorical = [STAGE_COLUMN]
 
-    threads = threadpool_limits(
-        limits=1 if len(training) < SINGLE_THREAD_BELOW_ROWS else None
-    )
-    with threads:
+    # One BLAS/OpenMP thread whatever runs beside the fit (customer_lifecycle.threads).
+    with one_numeric_thread():
         evaluations, probabilities, info = _evaluate(
             train, hold, numeric, categorical, random_state, True
         )

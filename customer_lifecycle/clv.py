@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from customer_lifecycle import btyd, pareto_nbd
+from customer_lifecycle.threads import single_threaded
 
 DAYS_PER_YEAR = 365.25
 
@@ -228,6 +229,7 @@ def fit_btyd(
     return frame.astype(schema)
 
 
+@single_threaded
 def fit_btyd_runs(
     summary: pd.DataFrame,
     backtest_summary: pd.DataFrame,
@@ -328,6 +330,7 @@ PATTERN_COLUMNS = [
 PATTERN_KEYS = PATTERN_COLUMNS[1:5]
 
 
+@single_threaded
 def predict_patterns(
     patterns: pd.DataFrame,
     runs: pd.DataFrame,
@@ -437,6 +440,7 @@ def predict_customer_value(
     return pd.concat(frames, ignore_index=True)[PREDICTION_COLUMNS]
 
 
+@single_threaded
 def predict_backtest_purchases(
     backtest_summary: pd.DataFrame,
     runs: pd.DataFrame,

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from customer_lifecycle.threads import single_threaded
+
 ROW_SUM_TOLERANCE = 1e-9
 
 
@@ -162,6 +164,7 @@ def project_counts(counts: np.ndarray, matrix: np.ndarray, periods: int) -> np.n
     return projected
 
 
+@single_threaded
 def stage_durations(
     matrix_rows: pd.DataFrame, states: Sequence[str], target: str = "churned"
 ) -> pd.DataFrame:
@@ -188,6 +191,7 @@ def stage_durations(
     )
 
 
+@single_threaded
 def stage_forecast(
     matrix_rows: pd.DataFrame,
     current_counts: pd.DataFrame,

@@ -63,7 +63,8 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_samples
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
+
+from customer_lifecycle.threads import one_numeric_thread
 
 __all__ = [
     "BEHAVIOUR_COLUMNS",
@@ -85,9 +86,6 @@ SURVEY_COLUMNS: list[str] = ["latest_nps", "latest_csat"]
 PROFILE_COLUMNS: list[str] = BEHAVIOUR_COLUMNS + SURVEY_COLUMNS
 _LOG_COLUMNS = set(BEHAVIOUR_COLUMNS)
 _CLIP_AT_ZERO = {"revenue", "avg_order_value"}
-#: Below this many rows KMeans/silhouette run single-threaded: on small data
-#: OpenMP start-up dominates and one thread is several times faster.
-SINGLE_THREAD_BELOW_ROWS = 50_000
 
 
 @dataclass
@@ -361,12 +359,8 @@ def segment_customers(
     else:
         sil_idx = np.arange(n)
 
-    threads = (
-        threadpool_limits(limits=1)
-        if len(fit_idx) < SINGLE_THREAD_BELOW_ROWS
-        else threadpool_limits(limits=None)
-    )
-    with threads:
+    # One BLAS/OpenMP thread whatever runs beside the fit (customer_lifecycle.threads).
+    with one_numeric_thread():
         silhouette_by_k, models, sil_values_by_k = _fit_candidates(
             X, fit_idx, sil_idx, candidates, random_state
         )
