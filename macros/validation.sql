@@ -5,17 +5,13 @@
     the first rule whose condition is true names the rejected column and the
     reason. Gives `row_rejection`, 'column|reason' (null = row ok).
 
-    `apply_key_rules(relation, key_columns, content_columns)`: among the rows that
-    pass the row rules, rejects every row of a key that appears with different
-    content ("<key> repeated with different content"), and keeps only the first
-    (lowest source row number) of exact repeats ("duplicate row"). Gives
-    `rejected_column`, `rejection_reason` and `is_accepted`. With no content
-    columns the key is the whole content, so only exact repeats are looked for.
+    `validate_input_rows(...)`: the whole validation of one input table (the
+    row rules, then the key rules), as CTEs ending in `validated`; see below.
 -#}
 {% macro first_failing_rule(rules) %}
     {#- One CASE, evaluated once per row: the column and the reason travel
         together as 'column|reason' (a column name never holds '|'), split in
-        apply_key_rules. Two CASEs would evaluate every condition twice. -#}
+        validate_input_rows. Two CASEs would evaluate every condition twice. -#}
     case
         {%- for condition, column, reason in rules %}
         when {{ condition }} then '{{ column }}|{{ reason }}'
@@ -24,80 +20,179 @@
 {% endmacro %}
 
 
-{% macro apply_key_rules(relation, key_columns, content_columns) %}
+{#-
+    `validate_input_rows(source_relation, columns, rules, key_columns,
+    content_columns, derived, check_joins)`: the whole validation of one input
+    table, as CTEs ending in `validated`: every typed column, `source_file`,
+    `source_row_number`, `rejected_column`, `rejection_reason`, `is_accepted`
+    and `raw_values` (the landed row as JSON, for rejected rows only).
+
+    - `columns`: (expression over `source`, name) pairs, the typed row
+      (`source_file` and `source_row_number` are added);
+    - `derived`: (expression over the typed names, name) pairs, e.g. a key
+      computed from typed columns;
+    - `rules`: (condition, column, reason), see `first_failing_rule`;
+      `check_joins` is SQL joined to `typed` for the rules (a seed);
+    - the key rules: among the rows that pass the row rules, every row of a key
+      seen with different content is rejected ("<key> repeated with different
+      content"), and of exact repeats only the first (lowest source row number)
+      is kept ("duplicate row"). With no content columns the key is the
+      content, so only exact repeats are looked for.
+
+    One streaming pass over the input, never a copy of it. At 10M customers the
+    orders are ~40M rows: a CTE read twice is materialised whole, and a
+    group-by over every key joined back to every row held the input twice. So
+    the key rules look only at the keys that occur more than once, found from
+    a hash of the key alone (`repeated_key_hashes`: one 8-byte value a row,
+    the only all-rows aggregate), and their few rows are typed and checked
+    again; a hash collision only adds a candidate, decided exactly by the key
+    itself. `hash()` is DuckDB's (Spark has `xxhash64`): the one engine-
+    specific call here.
+-#}
+{% macro validate_input_rows(
+    source_relation, columns, rules, key_columns, content_columns,
+    derived=[], check_joins=''
+) %}
     {%- set keys = key_columns | join(', ') -%}
-    {%- set content_hash -%}
-        case when row_rejection is null then md5(concat_ws('|',
-            {%- for column in content_columns %}
-            coalesce(cast({{ column }} as varchar), '<null>')
-            {%- if not loop.last %},{% endif -%}
-            {% endfor %}
-        )) end
-    {%- endset -%}
-    with hashed as (
-        select
-            *,
-            {% if content_columns -%}
-            {{ content_hash }}
-            {%- else -%}
-            case when row_rejection is null then '' end
-            {%- endif %} as content_hash
-        from {{ relation }}
+    {%- set key_hash = 'hash(' ~ keys ~ ')' -%}
+    row_checked as (
+        {{ _input_rows(source_relation, columns, derived, rules, check_joins) }}
     ),
 
-    {#- One group-by and one join, not window functions: several times faster
-        at tens of millions of rows. A key whose accepted rows carry two
-        contents rejects them all, so the first copy only matters for a key
-        with one content: its lowest source row number. -#}
-    per_key as (
+    repeated_key_hashes as (
+        select {{ key_hash }} as key_hash
+        from (
+            {{ _input_rows(source_relation, columns, derived) }}
+        ) as input_rows
+        group by 1
+        having count(*) > 1
+    ),
+
+    repeated_key_row_numbers as (
+        select input_rows.source_row_number
+        from (
+            {{ _input_rows(source_relation, columns, derived) }}
+        ) as input_rows
+        where {{ key_hash }} in (select key_hash from repeated_key_hashes)
+    ),
+
+    repeated_key_rows as (
+        {%- set repeated_source -%}
+            (
+                select landed.*
+                from {{ source_relation }} as landed
+                where landed._row_number in (
+                    select source_row_number from repeated_key_row_numbers
+                )
+            )
+        {%- endset %}
+        {{ _input_rows(repeated_source, columns, derived, rules, check_joins) }}
+    ),
+
+    {#- A key whose accepted rows carry two contents rejects them all, so the
+        first copy only matters for a key with one content. -#}
+    repeated_keys as (
         select
             {{ keys }},
             min(content_hash) <> max(content_hash) as has_conflicting_content,
             min(source_row_number) as first_source_row_number
-        from hashed
-        where content_hash is not null
+        from (
+            select
+                {{ keys }},
+                source_row_number,
+                {% if content_columns -%}
+                md5(concat_ws('|',
+                    {%- for column in content_columns %}
+                    coalesce(cast({{ column }} as varchar), '<null>')
+                    {%- if not loop.last %},{% endif -%}
+                    {% endfor %}
+                ))
+                {%- else -%}
+                ''
+                {%- endif %} as content_hash
+            from repeated_key_rows
+            where row_rejection is null
+        ) as accepted_rows
         group by {{ keys }}
     ),
 
-    counted as (
+    keyed as (
         select
-            hashed.*,
-            coalesce(per_key.has_conflicting_content, false)
+            row_checked.*,
+            coalesce(repeated_keys.has_conflicting_content, false)
                 as has_conflicting_content,
-            case
-                when hashed.content_hash is null then null
-                when hashed.source_row_number
-                    = per_key.first_source_row_number then 1
-                else 2
-            end as copy_number
-        from hashed
-        left join per_key
+            coalesce(
+                row_checked.source_row_number
+                = repeated_keys.first_source_row_number,
+                true
+            ) as is_first_copy
+        from row_checked
+        left join repeated_keys
             on {% for key in key_columns -%}
-            hashed.{{ key }} = per_key.{{ key }}
+            row_checked.{{ key }} = repeated_keys.{{ key }}
             {%- if not loop.last %} and {% endif %}
             {%- endfor %}
-    )
+    ),
 
+    verdicts as (
+        select
+            * exclude (has_conflicting_content, is_first_copy),
+            case
+                when row_rejection is not null then split_part(row_rejection, '|', 1)
+                when has_conflicting_content or not is_first_copy then '{{ keys }}'
+            end as rejected_column,
+            case
+                when row_rejection is not null
+                    then substr(row_rejection, strpos(row_rejection, '|') + 1)
+                when has_conflicting_content
+                    then '{{ keys }} repeated with different content'
+                when not is_first_copy then 'duplicate row'
+            end as rejection_reason,
+            row_rejection is null
+                and not has_conflicting_content
+                and is_first_copy as is_accepted
+        from keyed
+    ),
+
+    {#- JSON only where a row is rejected: CASE evaluates it on those rows. -#}
+    validated as (
+        select
+            * exclude (row_rejection, landed_row),
+            case
+                when not is_accepted then cast(to_json(landed_row) as varchar)
+            end as raw_values
+        from verdicts
+    )
+{% endmacro %}
+
+
+{#- The typed (and, given rules, checked) rows of `source_relation`: a select
+    over it aliased `source`, with `source_file`, `source_row_number` and the
+    landed row as the struct `landed_row`.
+    Columns a reader does not use are pruned by DuckDB, so the key-only reads
+    compute only the key. -#}
+{% macro _input_rows(
+    source_relation, columns, derived, rules=none, check_joins=''
+) %}
     select
-        * exclude (
-            row_rejection, content_hash,
-            has_conflicting_content, copy_number
-        ),
-        case
-            when row_rejection is not null then split_part(row_rejection, '|', 1)
-            when has_conflicting_content or copy_number > 1 then '{{ keys }}'
-        end as rejected_column,
-        case
-            when row_rejection is not null
-                then substr(row_rejection, strpos(row_rejection, '|') + 1)
-            when has_conflicting_content
-                then '{{ keys }} repeated with different content'
-            when copy_number > 1 then 'duplicate row'
-        end as rejection_reason,
-        row_rejection is null
-            and not has_conflicting_content
-            and copy_number = 1 as is_accepted
-    from counted
+        typed.*
+        {%- for expression, name in derived %},
+        {{ expression }} as {{ name }}
+        {%- endfor %}
+        {%- if rules is not none %},
+        {{ first_failing_rule(rules) }}
+        {%- endif %}
+    from (
+        select
+            source._source_file as source_file,
+            source._row_number as source_row_number,
+            {%- for expression, name in columns %}
+            {{ expression }} as {{ name }},
+            {%- endfor %}
+            source as landed_row
+        from {{ source_relation }} as source
+    ) as typed
+    {% if rules is not none %}{{ check_joins }}{% endif %}
 {% endmacro %}
 
 
@@ -191,24 +286,6 @@
             then cast(cast({{ raw }} as double) as integer)
     end
 {%- endmacro %}
-
-
-{#-
-    The raw row as a JSON object of text values, for rejected rows only: turning
-    every row into JSON would cost more than the rest of the validation.
-    Gives (source_row_number, raw_values); left join it on source_row_number.
-    Pass the source relation itself, not the model's `source` CTE: a CTE read
-    twice is materialised whole, a second scan reads only what the join needs.
--#}
-{% macro raw_values_of_rejected(source_relation, verdicts_relation) %}
-    select
-        {{ verdicts_relation }}.source_row_number,
-        cast(to_json(landed) as varchar) as raw_values
-    from {{ source_relation }} as landed
-    inner join {{ verdicts_relation }}
-        on landed._row_number = {{ verdicts_relation }}.source_row_number
-    where not {{ verdicts_relation }}.is_accepted
-{% endmacro %}
 
 
 {#- The input tables and their validation models, for the audit models. -#}

@@ -1,60 +1,53 @@
-with source as (
-    select * from {{ source('input', 'touchpoints') }}
-),
+{#- The typed row, the row rules and the key rules of the touchpoints
+    (validate_input_rows, macros/validation.sql). A touchpoint has no id in the
+    input: its key is a hash of (customer_id, occurred_at, channel), so only
+    exact repeats are rejected. -#}
+{%- set columns = [
+    (input_id('source.customer_id'), 'customer_id'),
+    (input_timestamp(clean_text('source.occurred_at')), 'occurred_at'),
+    (input_id('source.channel'), 'channel'),
+    (clean_text('source.occurred_at'), 'raw_occurred_at'),
+] -%}
 
-typed as (
-    select
-        source._source_file as source_file,
-        source._row_number as source_row_number,
-        {{ input_id('source.customer_id') }} as customer_id,
-        {{ input_timestamp(clean_text('source.occurred_at')) }} as occurred_at,
-        {{ input_id('source.channel') }} as channel,
-        {{ clean_text('source.occurred_at') }} as raw_occurred_at
-    from source
-),
+{%- set derived = [(
+    "md5(concat_ws('|', customer_id, cast(occurred_at as varchar), channel))",
+    'touchpoint_id',
+)] -%}
 
-row_checked as (
-    select
-        *,
-        md5(concat_ws('|', customer_id, cast(occurred_at as varchar), channel))
-            as touchpoint_id,
-        {{ first_failing_rule(
-            [('customer_id is null', 'customer_id', 'missing customer_id')]
-            + id_rules('customer_id')
-            + [
-            ('raw_occurred_at is null', 'occurred_at', 'missing occurred_at'),
-            ('occurred_at is null', 'occurred_at', 'unparseable occurred_at'),
-            ('channel is null', 'channel', 'missing channel'),
-            ]
-            + id_rules('channel')
-        ) }}
-    from typed
-),
+{%- set rules = (
+    [('customer_id is null', 'customer_id', 'missing customer_id')]
+    + id_rules('customer_id')
+    + [
+        ('raw_occurred_at is null', 'occurred_at', 'missing occurred_at'),
+        ('occurred_at is null', 'occurred_at', 'unparseable occurred_at'),
+        ('channel is null', 'channel', 'missing channel'),
+    ]
+    + id_rules('channel')
+) -%}
 
-keyed as (
-    {{ apply_key_rules('row_checked', ['touchpoint_id'], []) }}
-),
-
-rejected_raw_values as (
-    {{ raw_values_of_rejected(source('input', 'touchpoints'), 'keyed') }}
-),
+with {{ validate_input_rows(
+    source('input', 'touchpoints'),
+    columns,
+    rules,
+    ['touchpoint_id'],
+    [],
+    derived=derived,
+) }},
 
 final as (
     select
-        keyed.touchpoint_id,
-        keyed.customer_id,
-        keyed.occurred_at,
-        keyed.channel,
-        keyed.source_file,
-        keyed.source_row_number,
-        keyed.touchpoint_id as record_key,
-        rejected_raw_values.raw_values,
-        keyed.rejected_column,
-        keyed.rejection_reason,
-        keyed.is_accepted
-    from keyed
-    left join rejected_raw_values
-        on keyed.source_row_number = rejected_raw_values.source_row_number
+        touchpoint_id,
+        customer_id,
+        occurred_at,
+        channel,
+        source_file,
+        source_row_number,
+        touchpoint_id as record_key,
+        raw_values,
+        rejected_column,
+        rejection_reason,
+        is_accepted
+    from validated
 )
 
 select * from final
