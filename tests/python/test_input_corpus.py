@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -127,6 +128,49 @@ def test_corpus_row_accounting(corpus_build):
         records = len(list(csv.reader(io.StringIO(text, newline="")))) - 1
         assert input_rows == records == accepted + rejected, source
         assert rejected == sum(1 for s, _ in declared if s == source), source
+
+
+@pytest.mark.parametrize(
+    "table",
+    ["orders", "customers", "touchpoints", "survey_responses", "marketing_spend"],
+)
+def test_key_rules_decide_exactly_when_every_key_hash_collides(
+    corpus_build, workdir, tmp_path, table
+):
+    """validate_input_rows finds repeated keys by a 64-bit hash of the key, then
+    decides on the key itself. Replacing the hash by a constant makes every key
+    collide, so every row takes the exact path: the verdicts must not change
+    (a rule grouped by the hash instead of the key would reject every row here)."""
+    compiled = next(
+        (workdir / "target" / "compiled").rglob(f"base_input__{table}.sql")
+    ).read_text()
+    assert compiled.count("hash(") >= 2, "the key hash is no longer in the SQL"
+    colliding = compiled.replace("hash(", "0 * hash(")
+    catalog = re.search(r'from "([^"]+)"\."raw"\.', compiled).group(1)
+    copy = tmp_path / "corpus.duckdb"
+    shutil.copy(corpus_build.database, copy)
+    con = duckdb.connect()
+    con.execute(f"attach '{copy}' as \"{catalog}\"")
+    con.execute(f'use "{catalog}"')
+    con.execute(f"create temp table hashed as {compiled}")
+    con.execute(f"create temp table collided as {colliding}")
+    candidates = con.execute(
+        "select count(*) from ("
+        + colliding.split("repeated_key_row_numbers as (")[0].rstrip().rstrip(",")
+        + " select * from repeated_key_hashes)"
+    ).fetchone()[0]
+    assert candidates == 1, "every key should share the one (constant) hash"
+    for a, b in (("hashed", "collided"), ("collided", "hashed")):
+        assert (
+            con.execute(
+                f"select count(*) from (from {a} except all from {b})"
+            ).fetchone()[0]
+            == 0
+        ), f"{table}: verdicts differ when the key hashes collide"
+    built = con.execute(f"select count(*) from staging.base_input__{table}").fetchone()[
+        0
+    ]
+    assert con.execute("select count(*) from collided").fetchone()[0] == built > 0
 
 
 def test_corpus_warnings_are_printed_and_the_build_goes_on(corpus_build):
