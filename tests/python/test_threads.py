@@ -23,17 +23,22 @@ def _blas_threads() -> set[int]:
     }
 
 
+def threading_result(function, *args):
+    """``function(*args)`` run in a thread of its own, as dbt runs a model."""
+    out = []
+    worker = threading.Thread(target=lambda: out.append(function(*args)))
+    worker.start()
+    worker.join()
+    return out[0]
+
+
 def _set_process_blas_threads(n: int) -> None:
     """The process's BLAS threads before the models run (2 cores: 2).
 
     Set from a thread that then ends: threadpoolctl (3.8) lets one live thread
     at a time control a process-wide OpenBLAS, and this one must not keep it.
     """
-    setter = threading.Thread(
-        target=lambda: threadpool_limits(limits=n, user_api="blas")
-    )
-    setter.start()
-    setter.join()
+    threading_result(threadpool_limits, n, "blas")
     assert _blas_threads() == {n}
 
 
@@ -93,12 +98,3 @@ def test_the_decorator_runs_the_function_on_one_thread_and_returns_its_value():
     value, threads = threading_result(fit, 41)
     assert value == 42
     assert threads == {1}
-
-
-def threading_result(function, *args):
-    """``function(*args)`` run in a thread of its own, as dbt runs a model."""
-    out = []
-    worker = threading.Thread(target=lambda: out.append(function(*args)))
-    worker.start()
-    worker.join()
-    return out[0]
