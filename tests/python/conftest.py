@@ -121,16 +121,6 @@ def shared_build(
         return result
 
 
-def pytest_xdist_auto_num_workers(config) -> int:
-    """``-n auto``: one worker more than there are cores.
-
-    A warehouse build spends much of its time in single-threaded Python (dbt's
-    parse and per-node work), so with one worker per core a core often idles;
-    the extra worker fills it (CI on 2 cores: see the README's Tests section).
-    """
-    return (os.cpu_count() or 1) + 1
-
-
 @pytest.fixture(scope="session")
 def tiny_build(tmp_path_factory) -> BuildResult:
     """The hand-made dataset of tests/fixtures/tiny, as of 2024-03-31."""
