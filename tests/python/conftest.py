@@ -26,6 +26,12 @@ from customer_lifecycle.publish import build_path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 CDNOW_SOURCE = PROJECT_ROOT.parent / "shared" / "data" / "cdnow" / "CDNOW_master.txt"
+# The vars of the shared tiny build (tiny_build); test_publish starts from a copy.
+TINY_VARS = {
+    "input_dir": str(FIXTURES / "tiny"),
+    "as_of_date": "2024-03-31",
+    "max_rejected_share": 0.5,
+}
 
 
 @dataclass
@@ -127,14 +133,7 @@ def tiny_build(tmp_path_factory) -> BuildResult:
     result = shared_build(
         tmp_path_factory,
         "tiny",
-        lambda workdir: dbt_build(
-            workdir,
-            {
-                "input_dir": str(FIXTURES / "tiny"),
-                "as_of_date": "2024-03-31",
-                "max_rejected_share": 0.5,
-            },
-        ),
+        lambda workdir: dbt_build(workdir, TINY_VARS),
     )
     assert result.returncode == 0, result.output[-4000:]
     return result

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import FIXTURES, PROJECT_ROOT, dbt_build
+from conftest import FIXTURES, PROJECT_ROOT, TINY_VARS, dbt_build
 
 from customer_lifecycle.publish import build_path, publish
 
-TINY = {"input_dir": str(FIXTURES / "tiny"), "max_rejected_share": 0.5}
+# The shared tiny build's vars without its as_of_date: each test sets its own.
+TINY = {name: value for name, value in TINY_VARS.items() if name != "as_of_date"}
 
 
 # A reader in its own process: one connection, answers a query per input line.
@@ -92,15 +93,17 @@ def test_publish_of_a_missing_build_changes_nothing(tmp_path):
 
 @pytest.fixture(scope="module")
 def published_tiny(tmp_path_factory, tiny_build):
-    """A published tiny warehouse of its own, as of 2024-03-31.
+    """A published tiny warehouse of its own, as of 2024-03-31, and its build file.
 
-    The shared tiny build has exactly these vars (TINY, as of 2024-03-31): its
-    published file is copied rather than built a second time.
+    A copy of the shared tiny build (TINY_VARS) rather than a second build: the
+    published file, and the build file beside it, so that a partial build here
+    finds the tables it selects from, as after a build of its own.
     """
     assert "PUBLISHED" in tiny_build.output
     workdir = tmp_path_factory.mktemp("publish")
     published = workdir / "warehouse.duckdb"
     shutil.copyfile(tiny_build.database, published)
+    shutil.copyfile(tiny_build.database, build_path(published))
     with duckdb.connect(str(published), read_only=True) as connection:
         assert _as_of(connection) == "2024-03-31"
     return workdir, published
