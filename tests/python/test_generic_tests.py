@@ -49,6 +49,12 @@ CASES = [
         "test_unique_combination(model=T3, combination=['g', 'h'])",
         1,
     ),
+    # not_null_columns: one failing row per column holding a NULL. T1's b has
+    # one NULL (a none): 1 row; T2's v two NULLs (g none): 1 row; T3's g, h
+    # none: 0 rows.
+    ("not_null_columns_t1", "test_not_null_columns(model=T1, columns=['a', 'b'])", 1),
+    ("not_null_columns_t2", "test_not_null_columns(model=T2, columns=['g', 'v'])", 1),
+    ("not_null_columns_t3", "test_not_null_columns(model=T3, columns=['g', 'h'])", 0),
 ]
 
 TABLES = {
@@ -103,3 +109,21 @@ def test_value_between_without_bounds_is_an_error(tmp_path: Path) -> None:
     )
     assert completed.returncode != 0
     assert "cannot fail" in completed.stdout + completed.stderr
+
+
+def test_not_null_columns_names_each_column_and_counts_its_nulls(
+    tmp_path: Path,
+) -> None:
+    # By hand: a has no NULL, b two, c one.
+    table = (
+        "(select * from (values (1, null, 'x'), (2, null, null), (3, 5, 'y'))"
+        " as t(a, b, c))"
+    )
+    completed = _dbt_show(
+        "select column_name, null_rows from ({{ test_not_null_columns(model="
+        f"{table!r}, columns=['a', 'b', 'c']) }}}}) as failures",
+        tmp_path,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    rows = json.loads(completed.stdout[completed.stdout.index("{") :])["show"]
+    assert {row["column_name"]: row["null_rows"] for row in rows} == {"b": 2, "c": 1}
