@@ -4,7 +4,7 @@
     warehouse is never replaced with it. -#}
 {%- set limit = var('max_rejected_share') | float -%}
 {%- set max_gap = var('as_of_max_gap_days') | int -%}
-with row_counts as (
+with row_counts as {{ inline_cte() }} (
     select * from {{ ref('source_row_counts') }}
 ),
 

@@ -1,11 +1,11 @@
 {{ config(post_hook=["{{ warn_on_input_warnings(this) }}"]) }}
 {#- Input that is valid but worth a look (doc block input_warnings): one row per
     check, raised or not; the build prints the raised ones and goes on. -#}
-with customers as (
+with customers as {{ inline_cte() }} (
     select * from {{ ref('stg_input__customers') }}
 ),
 
-orders as (
+orders as {{ inline_cte() }} (
     select * from {{ ref('stg_input__orders') }}
 ),
 

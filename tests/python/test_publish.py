@@ -91,6 +91,32 @@ def test_publish_of_a_missing_build_changes_nothing(tmp_path):
     assert published.read_bytes() == b"as it was"
 
 
+@pytest.mark.parametrize("kernel", ["copies", "refuses part-way"])
+def test_publish_copies_every_byte(tmp_path, monkeypatch, kernel):
+    """The published file is the build file byte for byte, whether the kernel
+    copies it (os.copy_file_range) or refuses after a first chunk, when the copy
+    must start over in Python rather than keep the chunk twice or lose it."""
+    build, published = tmp_path / "w.build", tmp_path / "w.duckdb"
+    # 5 MiB + 7 bytes of varied content: several kernel chunks, an odd tail.
+    payload = os.urandom(5 * 1024 * 1024 + 7)
+    build.write_bytes(payload)
+    calls = []
+    real = os.copy_file_range
+
+    def refusing(source, target, count, *args):
+        calls.append(count)
+        if len(calls) > 1:
+            raise OSError(18, "Invalid cross-device link")
+        return real(source, target, min(count, 1024 * 1024))
+
+    if kernel == "refuses part-way":
+        monkeypatch.setattr(os, "copy_file_range", refusing)
+    publish(build, published)
+    assert published.read_bytes() == payload
+    if kernel == "refuses part-way":
+        assert len(calls) == 2  # one chunk copied, then the refusal
+
+
 @pytest.fixture(scope="module")
 def published_tiny(tmp_path_factory, tiny_build):
     """A published tiny warehouse of its own, as of 2024-03-31, and its build file.

@@ -1,7 +1,7 @@
 {#- The playbook applied to every person of int_customer_360: the matching
     action (stage and RFM segment, else stage and '*'), the value it works on,
     its expected net value and whether it pays. Doc block customer_actions. -#}
-with customers as (
+with customers as {{ inline_cte() }} (
     select * from {{ ref('int_customer_360') }}
 ),
 

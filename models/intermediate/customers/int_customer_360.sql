@@ -1,7 +1,7 @@
 {#- One row per person the warehouse knows (buyers and prospects) as of
     as_of_date, with every measure: the building block of customer_360 and of the
     action playbook. Doc blocks customer_360 and value_at_risk. -#}
-with stages as (
+with stages as {{ inline_cte() }} (
     select * from {{ ref('int_customer_lifecycle_stages') }}
 ),
 

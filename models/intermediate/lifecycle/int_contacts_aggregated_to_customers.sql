@@ -6,7 +6,7 @@ with run_context as (
     select * from {{ ref('int_run_context') }}
 ),
 
-customers as (
+customers as {{ inline_cte() }} (
     select * from {{ ref('stg_input__customers') }}
 ),
 

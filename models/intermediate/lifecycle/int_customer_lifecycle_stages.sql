@@ -18,7 +18,7 @@
     'prospect', 'new', 'reactivated', 'churned', 'at_risk', 'growing', 'active'
 ] -%}
 
-with periods as (
+with periods as {{ inline_cte() }} (
     select * from {{ ref('int_lifecycle_periods') }}
 ),
 
@@ -30,7 +30,7 @@ purchase_days as (
     select * from {{ ref('int_orders_aggregated_to_customer_days') }}
 ),
 
-stage_rules as (
+stage_rules as {{ inline_cte() }} (
     select * from {{ ref('lifecycle_stage_rules') }}
 ),
 

@@ -1,7 +1,7 @@
 {#- Stage-to-stage moves between consecutive periods, counted per from-period.
     C_ij = customers in stage i in the period and in stage j in the next period,
     C_i = sum over j of C_ij, C = sum over i, j. Only observed pairs are rows. -#}
-with stages as (
+with stages as {{ inline_cte() }} (
     select * from {{ ref('int_customer_lifecycle_stages') }}
 ),
 

@@ -8,7 +8,7 @@ with transitions as (
     select * from {{ ref('int_lifecycle_stage_transitions') }}
 ),
 
-stage_rules as (
+stage_rules as {{ inline_cte() }} (
     select * from {{ ref('lifecycle_stage_rules') }}
 ),
 

@@ -8,7 +8,7 @@
     probability of no purchase is the score. Doc block churn_model. -#}
 {%- set features = var('churn_numeric_features') -%}
 
-with churn_run as (
+with churn_run as {{ inline_cte() }} (
     select * from {{ ref('int_churn_model_fitted') }}
 ),
 

@@ -6,7 +6,7 @@
     int_customer_features_at_feature_dates. Doc block churn_features. -#}
 {%- set window_days = var('churn_window_days') | int -%}
 
-with customer_days as (
+with customer_days as {{ inline_cte() }} (
     select * from {{ ref('int_orders_aggregated_to_customer_days') }}
 ),
 

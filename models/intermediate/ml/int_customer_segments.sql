@@ -9,7 +9,7 @@
 {%- set columns = ['recency_days', 'purchase_days', 'revenue', 'tenure_days',
     'avg_order_value', 'mean_interpurchase_days', 'latest_nps', 'latest_csat'] -%}
 
-with segments_run as (
+with segments_run as {{ inline_cte() }} (
     select * from {{ ref('int_customer_segments_fitted') }}
 ),
 

@@ -9,7 +9,7 @@
     period has no stage at that date ('unknown' in the features). Only the
     customers featured at that date (int_customer_activity_at_feature_dates:
     every buyer at the scoring date, the churn sample at the others). -#}
-with stages as (
+with stages as {{ inline_cte() }} (
     select * from {{ ref('int_customer_lifecycle_stages') }}
 ),
 

@@ -6,7 +6,7 @@ with purchase_days as (
     select * from {{ ref('int_orders_aggregated_to_customer_days') }}
 ),
 
-backtest_window as (
+backtest_window as {{ inline_cte() }} (
     select * from {{ ref('int_btyd_backtest_window') }}
 ),
 

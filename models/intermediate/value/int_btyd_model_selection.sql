@@ -17,7 +17,7 @@ backtest_window as (
     select * from {{ ref('int_btyd_backtest_window') }}
 ),
 
-run_context as (
+run_context as {{ inline_cte() }} (
     select * from {{ ref('int_run_context') }}
 ),
 

@@ -1,5 +1,5 @@
 {#- Historical CLV: see the docs block historical_clv. -#}
-with orders as (
+with orders as {{ inline_cte() }} (
     select * from {{ ref('int_orders_as_of') }}
 ),
 

@@ -1,5 +1,5 @@
 {#- Gross margin rate per customer: see the docs block margin_rule. -#}
-with orders as (
+with orders as {{ inline_cte() }} (
     select * from {{ ref('int_orders_as_of') }}
 ),
 

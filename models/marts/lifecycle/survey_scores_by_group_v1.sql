@@ -1,7 +1,7 @@
 {#- NPS and CSAT over every answer on or before as_of_date, by group: the
     respondent's lifecycle stage in the period of the answer, current RFM segment
     and acquisition channel. 'unknown' when the respondent has no value. -#}
-with responses as (
+with responses as {{ inline_cte() }} (
     select * from {{ ref('int_survey_responses_classified') }}
 ),
 

@@ -9,7 +9,7 @@
 {%- set discount = '(power(1 + ' ~ var('annual_discount_rate') ~ ', '
     ~ period_days ~ ' / 365.25) - 1)' -%}
 
-with stages as (
+with stages as {{ inline_cte() }} (
     select * from {{ ref('int_customer_lifecycle_stages') }}
 ),
 
@@ -17,7 +17,7 @@ customers as (
     select * from {{ ref('stg_input__customers') }}
 ),
 
-spend as (
+spend as {{ inline_cte() }} (
     select * from {{ ref('stg_input__marketing_spend') }}
 ),
 
@@ -25,7 +25,7 @@ historical as (
     select * from {{ ref('int_customer_historical_value') }}
 ),
 
-run_context as (
+run_context as {{ inline_cte() }} (
     select * from {{ ref('int_run_context') }}
 ),
 
