@@ -160,7 +160,9 @@ def test_build_fails_past_rejected_share(tmp_path):
     gate = [
         line for line in result.output.splitlines() if "INPUT GATE: orders:" in line
     ]
-    assert gate and "limit 5.0%" in gate[0] and "audit.rejected_rows" in gate[0]
+    assert gate and "limit 5.0%" in gate[0] and "audit.rejected_rows" in gate[0], (
+        result.output[-4000:]
+    )
 
 
 def _clean_demo_orders() -> pd.DataFrame:
