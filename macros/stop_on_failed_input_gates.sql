@@ -8,8 +8,9 @@
             'select message from ' ~ relation ~ ' where not is_passed'
             ~ ' order by gate_name, source_name') -%}
         {%- if failed.rows | length > 0 -%}
-            {#- Printed before the error is raised: with fail_fast and 2 threads,
-                dbt may stop on a node running beside this one ("Connection
+            {#- Printed before the error is raised, for a user who runs with
+                --fail-fast (off in dbt_project.yml): then, with 2 threads, dbt
+                may crash on a node running beside this one ("Connection
                 already closed") and never print this error's summary. -#}
             {%- for message in failed.columns[0].values() -%}
                 {%- do log('INPUT GATE: ' ~ message, info=True) -%}
