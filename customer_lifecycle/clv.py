@@ -1,5 +1,5 @@
 """Customer value from the BTYD models: the logic behind the dbt models in
-``python_models/clv``, kept here so that it is tested by pytest.
+``models/intermediate/value``, kept here so that it is tested by pytest.
 
 Three steps:
 

@@ -17,7 +17,7 @@ A row-stochastic matrix ``P`` (``P[i, j]`` = probability that a customer in stag
   (customers are neither created nor lost: ``sum counts(k) = sum counts(0)``).
 
 The functions are pure (numpy arrays in, arrays out) and vectorised; the dbt
-Python models in ``python_models/lifecycle`` only load the matrix and call them.
+Python models in ``models/intermediate/lifecycle`` only load the matrix and call them.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ def test_no_model_reads_the_clock():
     )
     offenders = [
         str(path.relative_to(PROJECT_ROOT))
-        for folder in ("models", "python_models", "macros")
+        for folder in ("models", "macros")
         for path in (PROJECT_ROOT / folder).rglob("*")
         if path.suffix in (".sql", ".py") and pattern.search(path.read_text())
     ]
