@@ -6,7 +6,7 @@ Three steps:
 1. :func:`fit_btyd` fits the two purchase models, BG/NBD and Pareto/NBD, on the
    purchase summary (frequency, recency, t), and Gamma-Gamma on the repeat buyers
    (frequency, monetary_value); one run-log row per model in the shape of
-   :data:`customer_lifecycle.runs.RUN_SCHEMA` (plus the BTYD columns of
+   :data:`customer_lifecycle.run_log.RUN_SCHEMA` (plus the BTYD columns of
    :data:`FIT_COLUMNS`), with its ``model_run_id``. Status: ``fitted``;
    ``degenerate`` when the optimum lies on a boundary of the parameter space or
    has no finite standard errors (:func:`customer_lifecycle.btyd.degeneracy`;
@@ -37,12 +37,12 @@ import json
 import math
 import time
 from collections.abc import Callable
-from importlib import metadata
 
 import numpy as np
 import pandas as pd
 
-from customer_lifecycle import btyd, pareto_nbd
+from customer_lifecycle import btyd, run_log
+from customer_lifecycle.btyd import pareto_nbd
 from customer_lifecycle.threads import single_threaded
 
 DAYS_PER_YEAR = 365.25
@@ -50,7 +50,7 @@ DAYS_PER_YEAR = 365.25
 #: The purchase (count) models, in the order they are reported.
 PURCHASE_MODELS = ("bg_nbd", "pareto_nbd")
 
-#: BTYD run-log columns beyond customer_lifecycle.runs.RUN_SCHEMA.
+#: BTYD run-log columns beyond customer_lifecycle.run_log.RUN_SCHEMA.
 FIT_COLUMNS = {
     "fit_role": "string",
     "time_unit": "string",
@@ -80,25 +80,17 @@ PREDICTION_COLUMNS = [
 ]
 
 
-def package_versions() -> str:
-    """JSON text of the versions of the packages a fit depends on."""
-    names = ["numpy", "scipy", "pandas", "scikit-learn", "duckdb"]
-    return json.dumps({name: metadata.version(name) for name in names}, sort_keys=True)
-
-
 def _json(values: dict[str, float]) -> str:
     return json.dumps({k: float(v) for k, v in values.items()}, sort_keys=True)
 
 
-def _run_schema() -> dict[str, object]:
-    # deferred: customer_lifecycle.runs imports package_versions from here
-    from customer_lifecycle import runs
-
-    return {**runs.RUN_SCHEMA, **FIT_COLUMNS}
-
-
 def fit_pareto_nbd_sampled(
-    x, tx, t, max_customers: int = PARETO_FIT_MAX_CUSTOMERS, seed: int = 0
+    x,
+    tx,
+    t,
+    max_customers: int = PARETO_FIT_MAX_CUSTOMERS,
+    seed: int = 0,
+    max_iterations: int = btyd.MAX_ITERATIONS,
 ) -> btyd.FitResult:
     """Pareto/NBD fit; on a fixed-seed sample of ``max_customers`` rows when larger.
 
@@ -110,12 +102,14 @@ def fit_pareto_nbd_sampled(
     x, tx, t = (np.asarray(v, dtype=float) for v in (x, tx, t))
     n = x.size
     if n <= max_customers:
-        return pareto_nbd.fit_pareto_nbd(x, tx, t)
+        return pareto_nbd.fit_pareto_nbd(x, tx, t, max_iterations=max_iterations)
     rng = np.random.default_rng(seed)
     pick = np.sort(rng.choice(n, size=max_customers, replace=False))
-    result = pareto_nbd.fit_pareto_nbd(x[pick], tx[pick], t[pick])
+    result = pareto_nbd.fit_pareto_nbd(
+        x[pick], tx[pick], t[pick], max_iterations=max_iterations
+    )
     theta = np.array([result.params[k] for k in pareto_nbd.PARAMETER_NAMES])
-    problem = pareto_nbd._ParetoNbdProblem(x, tx, t, np.ones(n))
+    problem = pareto_nbd.ParetoNbdProblem(x, tx, t, np.ones(n))
     result.log_likelihood = -problem.nll_grad(theta)[0]
     scale = math.sqrt(max_customers / n)
     result.standard_errors = {k: v * scale for k, v in result.standard_errors.items()}
@@ -127,11 +121,12 @@ def fit_pareto_nbd_sampled(
     return result
 
 
-def _fitters(x, tx, t, m) -> dict[str, Callable[[], btyd.FitResult]]:
+def _fitters(x, tx, t, m, max_iterations) -> dict[str, Callable[[], btyd.FitResult]]:
+    limit = {"max_iterations": max_iterations}
     return {
-        "bg_nbd": lambda: btyd.fit_bgnbd(x, tx, t),
-        "pareto_nbd": lambda: fit_pareto_nbd_sampled(x, tx, t),
-        "gamma_gamma": lambda: btyd.fit_gamma_gamma(x, m),
+        "bg_nbd": lambda: btyd.fit_bgnbd(x, tx, t, **limit),
+        "pareto_nbd": lambda: fit_pareto_nbd_sampled(x, tx, t, **limit),
+        "gamma_gamma": lambda: btyd.fit_gamma_gamma(x, m, **limit),
     }
 
 
@@ -146,6 +141,8 @@ def _fit_row(name, fit, n_rows, min_customers) -> dict:
                 f"btyd_min_customers = {min_customers}"
             )
         result = fit()
+        if not result.converged:
+            raise btyd.FitError(f"{name} fit failed: {result.message}")
         problem = btyd.degeneracy(result)
         row.update(
             status="fitted" if problem is None else "degenerate",
@@ -174,8 +171,9 @@ def fit_btyd(
     min_customers: int = btyd.MIN_CUSTOMERS,
     fit_role: str = "scoring",
     models: tuple[str, ...] = (*PURCHASE_MODELS, "gamma_gamma"),
+    max_iterations: int = btyd.MAX_ITERATIONS,
 ) -> pd.DataFrame:
-    """Fit the BTYD models; one run-log row per model (``runs.RUN_SCHEMA`` +
+    """Fit the BTYD models; one run-log row per model (``run_log.RUN_SCHEMA`` +
     :data:`FIT_COLUMNS`).
 
     ``summary`` has the columns of ``int_customer_purchase_summary``
@@ -184,11 +182,10 @@ def fit_btyd(
     ``fit_role``: 'scoring' (the fits behind the predictions) or 'backtest'
     (the fits of an internal backtest's calibration period, named
     ``<model>_backtest`` in the run log).
-    ``model_run_id`` is ``runs.model_run_id(model, as_of_date, parameters)``;
-    a failed fit's parameters are its settings.
+    ``model_run_id`` is ``run_log.model_run_id(model, as_of_date, parameters)``;
+    a failed fit's parameters are its settings. A fit that did not converge
+    (``max_iterations`` bounds each optimiser run) is 'failed', with the reason.
     """
-    from customer_lifecycle import runs
-
     x = summary["frequency"].to_numpy(dtype=float)
     tx = summary["recency"].to_numpy(dtype=float)
     t = summary["t"].to_numpy(dtype=float)
@@ -199,12 +196,12 @@ def fit_btyd(
     )
     repeat = (x > 0) & (m > 0)
     as_of = pd.Timestamp(as_of_date)
-    fitters = _fitters(x, tx, t, m)
+    fitters = _fitters(x, tx, t, m, max_iterations)
     rows = []
     for name in models:
         n_rows = int(repeat.sum()) if name == "gamma_gamma" else len(x)
         row = _fit_row(name, fitters[name], n_rows, min_customers)
-        settings = runs.to_json(
+        settings = run_log.to_json(
             {"time_unit": time_unit, "btyd_min_customers": min_customers}
         )
         row.update(
@@ -214,17 +211,17 @@ def fit_btyd(
             as_of_date=as_of.date(),
             training_rows=n_rows,
             features=_FEATURES[name],
-            package_versions=package_versions(),
+            package_versions=run_log.package_versions(),
             fit_role=fit_role,
             time_unit=time_unit,
-            model_run_id=runs.model_run_id(name, as_of, row["parameters"] or settings),
+            model_run_id=run_log.model_run_id(name, as_of, row["parameters"] or settings),
         )
         if name == "gamma_gamma" and repeat.sum() >= 2:
             row["frequency_spend_correlation"] = btyd.frequency_spend_correlation(
                 x[repeat], m[repeat]
             )
         rows.append(row)
-    schema = _run_schema()
+    schema = {**run_log.RUN_SCHEMA, **FIT_COLUMNS}
     frame = pd.DataFrame(rows).reindex(columns=list(schema))
     return frame.astype(schema)
 

@@ -8,44 +8,26 @@ duration). The SQL marts split the records again.
 
 - :func:`churn_run` and :func:`segmentation_run`: fit once on the sample, stack
   the parameters (coefficients, centroids), evaluations and the run log;
-- :func:`to_json`, :func:`model_run_id`, :func:`stack_records`: the helpers.
-
-``model_run_id`` is ``<model>-<as_of>-<8 hex digits of md5(parameters)>``, so two
-builds on the same input and vars give the same id; only ``fit_seconds`` differs.
+- the run-log helpers (:func:`to_json`, :func:`model_run_id`, the 'run'
+  record) live in the leaf module :mod:`customer_lifecycle.run_log`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 import time
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from customer_lifecycle import btyd, churn
-from customer_lifecycle.clv import package_versions
+from customer_lifecycle.run_log import (
+    DATE,
+    RUN_SCHEMA,
+    failed_run,
+    finish_run,
+    to_json,
+)
 from customer_lifecycle.segmentation import segment_customers
-
-DATE = pd.ArrowDtype(pa.date32())
-
-RUN_SCHEMA = {
-    "record_type": "string",
-    "model_run_id": "string",
-    "model_version": "string",
-    "as_of_date": DATE,
-    "model_name": "string",
-    "status": "string",
-    "message": "string",
-    "training_rows": "Int64",
-    "parameters": "string",
-    "features": "string",
-    "package_versions": "string",
-    "fit_seconds": "Float64",
-}
 
 CHURN_SCHEMA = {
     **{k: RUN_SCHEMA[k] for k in ("record_type", "model_run_id", "model_version")},
@@ -101,83 +83,6 @@ SEGMENTATION_SCHEMA = {
 }
 
 
-def _plain(value):
-    """JSON-ready copy: numpy scalars to Python, NaN / inf to null."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def to_json(value) -> str:
-    """Deterministic JSON text (sorted keys; numpy scalars plain; NaN -> null)."""
-    return json.dumps(_plain(value), sort_keys=True)
-
-
-def model_run_id(model_name: str, as_of: pd.Timestamp, parameters: str) -> str:
-    """``<model>-<as_of>-<md5(parameters)[:8]>``: equal for equal runs."""
-    digest = hashlib.md5(parameters.encode()).hexdigest()[:8]
-    return f"{model_name}-{as_of.date()}-{digest}"
-
-
-def stack_records(
-    parts: list[pd.DataFrame], run: dict, schema: Mapping[str, object]
-) -> pd.DataFrame:
-    """Stack record frames under ``schema``; the run-level columns on every row.
-
-    Every column of the schema is present with its dtype (null where a record
-    type has no value), so DuckDB sees typed columns even when all are null.
-    """
-    frames = [p for p in parts if len(p)]
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    out = out.reset_index(drop=True)
-    for column, dtype in schema.items():
-        if column in ("model_run_id", "model_version", "as_of_date"):
-            out[column] = pd.Series(run[column], index=out.index, dtype=dtype)
-        elif column in out:
-            out[column] = out[column].astype(dtype)
-        else:
-            out[column] = pd.Series(None, index=out.index, dtype=dtype)
-    return out[list(schema)]
-
-
-def _finish(
-    parts: list[pd.DataFrame],
-    run: dict,
-    model_name: str,
-    as_of: pd.Timestamp,
-    parameters: str,
-    fit_seconds: float,
-    schema: Mapping[str, object],
-) -> pd.DataFrame:
-    run.update(
-        record_type="run",
-        model_name=model_name,
-        parameters=parameters,
-        package_versions=package_versions(),
-        fit_seconds=fit_seconds,
-        as_of_date=as_of.date(),
-        model_run_id=model_run_id(model_name, as_of, parameters),
-    )
-    parts.append(pd.DataFrame([run]).drop(columns=["model_run_id", "as_of_date"]))
-    return stack_records(parts, run, schema)
-
-
-def _failed(message: str) -> dict:
-    return {
-        "status": "failed",
-        "message": message,
-        "model_version": None,
-        "training_rows": None,
-        "features": None,
-    }
-
-
 def _timed_fit(fit, label: str):
     """Run ``fit()``; return (result or None, error message or None, seconds)."""
     started = time.perf_counter()
@@ -210,7 +115,7 @@ def churn_run(
     parts: list[pd.DataFrame] = []
     if result is None:
         parameters = to_json({"as_of": str(as_of.date()), **settings})
-        run = _failed(error)
+        run = failed_run(error)
     else:
         version = f"churn-{result.published_model}-v2"
         parameters = to_json({**result.params, "model_version": version})
@@ -248,7 +153,7 @@ def churn_run(
         parts.append(
             backtest.assign(record_type="backtest", evaluated_on="out_of_time")
         )
-    return _finish(parts, run, "churn", as_of, parameters, fit_seconds, CHURN_SCHEMA)
+    return finish_run(parts, run, "churn", as_of, parameters, fit_seconds, CHURN_SCHEMA)
 
 
 def segmentation_run(
@@ -271,7 +176,7 @@ def segmentation_run(
     parts: list[pd.DataFrame] = []
     if result is None:
         parameters = to_json({"as_of": str(as_of.date()), **settings})
-        run = _failed(error)
+        run = failed_run(error)
     else:
         parameters = to_json(result.params)
         how = (
@@ -301,6 +206,6 @@ def segmentation_run(
         )
         curve["is_selected"] = curve["k"] == result.k
         parts.append(curve.assign(record_type="silhouette"))
-    return _finish(
+    return finish_run(
         parts, run, "kmeans", as_of, parameters, fit_seconds, SEGMENTATION_SCHEMA
     )

@@ -22,6 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from customer_lifecycle import btyd, churn
+from helpers.purchase_summary import summarize_purchases
 
 
 def test_top_decile_lift_by_hand():
@@ -102,7 +103,7 @@ def test_bgnbd_probability_of_no_purchase_matches_integral():
             "is_refund": False,
         }
     )
-    summary = btyd.summarize_purchases(orders, "2024-06-30")
+    summary = summarize_purchases(orders, "2024-06-30")
     h = 90 / 7
     x, tx, t = (summary[c].to_numpy(float) for c in ("frequency", "recency", "t"))
     # P(alive | x, t_x, T) written out from Fader, Hardie & Lee (2005), eq. (13),

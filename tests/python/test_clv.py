@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import CDNOW_SOURCE
+from helpers.purchase_summary import summarize_purchases
 
-from customer_lifecycle import btyd, pareto_nbd
+from customer_lifecycle import btyd
+from customer_lifecycle.btyd import pareto_nbd
 from customer_lifecycle.cdnow import read_cdnow
 from customer_lifecycle.clv import (
     fit_btyd,
@@ -182,7 +184,7 @@ def test_cdnow_random_subsets_flag_every_degenerate_fit(cdnow_summary):
 @pytest.fixture(scope="module")
 def cdnow_summary() -> pd.DataFrame:
     orders = read_cdnow(CDNOW_SOURCE).assign(amount=lambda d: d["amount"].astype(float))
-    return btyd.summarize_purchases(orders, "1997-09-30", time_unit="day")
+    return summarize_purchases(orders, "1997-09-30", time_unit="day")
 
 
 def test_large_pareto_fit_on_a_sample_agrees_with_the_full_fit(cdnow_summary):
@@ -385,3 +387,105 @@ def test_demo_has_an_internal_backtest(demo_build):
     selection = demo_build.frame("select * from marts.btyd_model_selection")
     assert selection["is_selected"].sum() == 1
     assert "internal backtest" in selection["selection_reason"].iloc[0]
+
+
+def _run_log(bg_nbd: dict, gamma_gamma: dict) -> pd.DataFrame:
+    """A run log with usable BG/NBD and Gamma-Gamma fits, Pareto/NBD failed."""
+    return pd.DataFrame(
+        {
+            "model_name": ["bg_nbd", "gamma_gamma", "pareto_nbd"],
+            "status": ["fitted", "fitted", "failed"],
+            "parameters": [json.dumps(bg_nbd), json.dumps(gamma_gamma), None],
+        }
+    )
+
+
+def _bg_nbd_clv(summary, runs, margin, annual_rate=0.12, periods=24):
+    """predicted_clv of the BG/NBD rows; weeks, four-week periods."""
+    out = predict_customer_value(summary, runs, margin, 7.0, 28.0, periods, annual_rate)
+    return out.loc[out["purchase_model"] == "bg_nbd", "predicted_clv"].to_numpy()
+
+
+def test_clv_discounting_matches_the_annuity_formula():
+    # a -> 0 with b -> inf: nobody ever drops out, so BG/NBD reduces to the NBD
+    # whose conditional expectation is linear, (r + x) / (alpha + T) per week;
+    # Gamma-Gamma's E[M] = p (gamma + x mbar) / (p x + q - 1). The CLV is then an
+    # annuity: per period P * M * margin, discounted at d per four-week period.
+    runs = _run_log(
+        {"r": 2.0, "alpha": 10.0, "a": 1e-6, "b": 1e6},
+        {"p": 6.0, "q": 4.0, "gamma": 20.0},
+    )
+    x, tx, T, mbar, margin, n = 4, 20.0, 26.0, 30.0, 0.3, 24
+    summary = pd.DataFrame(
+        {
+            "customer_id": ["A"],
+            "frequency": [x],
+            "recency": [tx],
+            "t": [T],
+            "monetary_value": [mbar],
+        }
+    )
+    per_period = (2.0 + x) / (10.0 + T) * 4.0
+    spend = 6.0 * (20.0 + x * mbar) / (6.0 * x + 4.0 - 1.0)
+    d = 1.12 ** (28.0 / 365.25) - 1.0
+    annuity = per_period * spend * margin * (1 - (1 + d) ** -n) / d
+    got = _bg_nbd_clv(summary, runs, np.array([margin]), 0.12, n)
+    assert got[0] == pytest.approx(annuity, rel=1e-7)
+
+
+def test_clv_margin_zero_negative_and_per_customer():
+    runs = _run_log(
+        {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+        {"p": 6.25, "q": 3.74, "gamma": 15.44},
+    )
+    summary = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C"],
+            "frequency": [0, 2, 7],
+            "recency": [0.0, 20.0, 35.0],
+            "t": [30.0, 38.0, 38.0],
+            "monetary_value": [0.0, 30.0, 45.0],
+        }
+    )
+    zero = _bg_nbd_clv(summary, runs, np.zeros(3))
+    np.testing.assert_array_equal(zero, np.zeros(3))
+    pos = _bg_nbd_clv(summary, runs, np.full(3, 0.25))
+    neg = _bg_nbd_clv(summary, runs, np.full(3, -0.25))
+    assert np.all(pos > 0)
+    np.testing.assert_allclose(neg, -pos)
+    mixed = _bg_nbd_clv(summary, runs, np.array([0.25, 0.0, -0.5]))
+    np.testing.assert_allclose(mixed, [pos[0], 0.0, -2 * pos[2]])
+
+
+def test_clv_of_a_customer_first_seen_on_as_of_is_finite():
+    runs = _run_log(
+        {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+        {"p": 6.25, "q": 3.74, "gamma": 15.44},
+    )
+    summary = pd.DataFrame(
+        {
+            "customer_id": ["N"],
+            "frequency": [0],
+            "recency": [0.0],
+            "t": [0.0],
+            "monetary_value": [0.0],
+        }
+    )
+    got = _bg_nbd_clv(summary, runs, np.array([0.3]))
+    assert np.isfinite(got[0]) and got[0] > 0
+
+
+def test_fit_stopped_at_its_iteration_limit_is_failed_in_the_run_log(
+    cdnow_summary,
+):
+    # One L-BFGS-B iteration and one Newton step cannot reach the optimum of
+    # CDNOW from the built-in starts: each fit must say it did not converge.
+    log = fit_btyd(cdnow_summary, "1997-09-30", "day", max_iterations=1)
+    assert list(log["status"]) == ["failed"] * 3
+    for message in log["message"]:
+        assert "did not converge" in message and "iteration limit" in message
+    # the same data with the default limit converge
+    assert set(fit_btyd(cdnow_summary, "1997-09-30", "day")["status"]) <= {
+        "fitted",
+        "degenerate",
+    }

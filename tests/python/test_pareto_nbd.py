@@ -19,8 +19,9 @@ import pytest
 from conftest import CDNOW_SOURCE
 from scipy import special
 
-from customer_lifecycle import btyd, pareto_nbd
-from customer_lifecycle.pareto_nbd import ParetoNbdParams
+from customer_lifecycle import btyd
+from customer_lifecycle.btyd import pareto_nbd
+from customer_lifecycle.btyd.pareto_nbd import ParetoNbdParams
 
 DATA = Path(__file__).parent / "data"
 
@@ -232,7 +233,7 @@ def test_gradient_matches_finite_differences():
     rng = np.random.default_rng(5)
     x, tx, _, _ = simulate(CDNOW_PNBD, 3000, 39.0, 0.0, rng)
     T = np.full(x.size, 39.0)
-    problem = pareto_nbd._ParetoNbdProblem(x, tx, T, np.ones(x.size))
+    problem = pareto_nbd.ParetoNbdProblem(x, tx, T, np.ones(x.size))
     for theta in ([0.55, 10.6, 0.61, 11.7], [1.3, 3.5, 1.6, 0.8]):
         theta = np.array(theta)
         _, grad = problem.nll_grad(theta)

@@ -7,14 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 
-from customer_lifecycle.runs import (
-    CHURN_SCHEMA,
-    churn_run,
-    model_run_id,
-    segmentation_run,
-    stack_records,
-    to_json,
-)
+from customer_lifecycle.run_log import model_run_id, stack_records, to_json
+from customer_lifecycle.runs import CHURN_SCHEMA, churn_run, segmentation_run
 
 
 def test_to_json_is_plain_sorted_and_nan_free():

@@ -3,7 +3,7 @@
 Pure numpy/scipy maths beside :mod:`customer_lifecycle.btyd` (BG/NBD), in the
 same style: log space, weighted distinct ``(x, t_x, T)`` patterns, an analytic
 gradient, a Newton polish and standard errors from the Hessian (the optimiser
-is :func:`customer_lifecycle.btyd._maximise`, shared with BG/NBD).
+is :func:`customer_lifecycle.btyd.base.maximise`, shared with BG/NBD).
 
 Model (Schmittlein, Morrison & Colombo 1987; Fader, Hardie & Lee 2005, "A Note
 on Implementing the Pareto/NBD Model in MATLAB"):
@@ -65,7 +65,15 @@ import numpy as np
 from numpy.polynomial import legendre
 from scipy import special
 
-from customer_lifecycle import btyd
+from customer_lifecycle.btyd.base import (
+    MAX_ITERATIONS,
+    FitResult,
+    Problem,
+    checked_rows,
+    collapse,
+    dot,
+    maximise,
+)
 
 __all__ = [
     "ParetoNbdParams",
@@ -100,7 +108,7 @@ class ParetoNbdParams:
 def _as_params(params) -> ParetoNbdParams:
     if isinstance(params, ParetoNbdParams):
         return params
-    if isinstance(params, btyd.FitResult):
+    if isinstance(params, FitResult):
         if params.model_name != "pareto_nbd":
             raise ValueError(
                 f"expected a pareto_nbd FitResult, got {params.model_name!r}"
@@ -320,7 +328,7 @@ def pareto_nbd_probability_of_purchase(params, horizon, frequency, recency, t):
     return np.where(h > 0, alive * np.minimum(out, 1.0), 0.0).reshape(shape)
 
 
-class _ParetoNbdProblem(btyd._Problem):
+class ParetoNbdProblem(Problem):
     """Pareto/NBD weighted NLL and its analytic gradient.
 
     ``sum w ln L = sum_x W_x [ln G(r+x) - ln G(r)] + W (r ln alpha + s ln beta)
@@ -337,7 +345,7 @@ class _ParetoNbdProblem(btyd._Problem):
     names = PARAMETER_NAMES
 
     def __init__(self, x, tx, T, w):
-        (x, tx, T), w = btyd._collapse([x, tx, T], w)
+        (x, tx, T), w = collapse([x, tx, T], w)
         self.n_patterns = x.size
         self.x, self.tx, self.T, self.w = x, tx, T, w
         self.total_weight = float(w.sum())
@@ -354,9 +362,9 @@ class _ParetoNbdProblem(btyd._Problem):
         pi = np.exp(log_si - total)
         one = 1.0 - pi
         ll = (
-            btyd._dot(wx, special.gammaln(r + xu) - special.gammaln(r))
+            dot(wx, special.gammaln(r + xu) - special.gammaln(r))
             + W * (r * math.log(alpha) + s * math.log(beta))
-            + btyd._dot(w, total)
+            + dot(w, total)
         )
         # pi = 0 where t_x = T; then the moments are unused (nan-safe below)
         la = np.where(pi > 0, m.mean_log_a, 0.0)
@@ -364,19 +372,26 @@ class _ParetoNbdProblem(btyd._Problem):
         lb = np.where(pi > 0, m.mean_log_b, 0.0)
         ib = np.where(pi > 0, m.mean_inv_b, 0.0)
         d_r = (
-            btyd._dot(wx, special.digamma(r + xu) - special.digamma(r))
+            dot(wx, special.digamma(r + xu) - special.digamma(r))
             + W * math.log(alpha)
-            - btyd._dot(w, one * np.log(alpha + T) + pi * la)
+            - dot(w, one * np.log(alpha + T) + pi * la)
         )
-        d_alpha = W * r / alpha - btyd._dot(w * (r + x), one / (alpha + T) + pi * ia)
-        d_s = W * math.log(beta) - btyd._dot(
+        d_alpha = W * r / alpha - dot(w * (r + x), one / (alpha + T) + pi * ia)
+        d_s = W * math.log(beta) - dot(
             w, one * np.log(beta + T) - pi * (1.0 / s - lb)
         )
-        d_beta = W * s / beta - btyd._dot(w, one * s / (beta + T) + pi * (s + 1.0) * ib)
+        d_beta = W * s / beta - dot(w, one * s / (beta + T) + pi * (s + 1.0) * ib)
         return -float(ll), -np.array([d_r, d_alpha, d_s, d_beta])
 
 
-def fit_pareto_nbd(frequency, recency, t, weights=None, initial=None) -> btyd.FitResult:
+def fit_pareto_nbd(
+    frequency,
+    recency,
+    t,
+    weights=None,
+    initial=None,
+    max_iterations: int = MAX_ITERATIONS,
+) -> FitResult:
     """Fit Pareto/NBD by maximum likelihood (see :func:`pareto_nbd_log_likelihood`).
 
     Same conventions and checks as :func:`customer_lifecycle.btyd.fit_bgnbd`:
@@ -385,10 +400,10 @@ def fit_pareto_nbd(frequency, recency, t, weights=None, initial=None) -> btyd.Fi
     message for invalid or too little data or a failed optimisation.
     """
     label = "Pareto/NBD"
-    x, tx, T, w, n_customers = btyd._checked_rows(frequency, recency, t, weights, label)
-    problem = _ParetoNbdProblem(x, tx, T, w)
-    rate = max(btyd._dot(w, x) / max(btyd._dot(w, T), 1e-12), 1e-6)
-    horizon = max(btyd._dot(w, T) / float(w.sum()), 1e-6)
+    x, tx, T, w, n_customers = checked_rows(frequency, recency, t, weights, label)
+    problem = ParetoNbdProblem(x, tx, T, w)
+    rate = max(dot(w, x) / max(dot(w, T), 1e-12), 1e-6)
+    horizon = max(dot(w, T) / float(w.sum()), 1e-6)
     starts = []
     if initial is not None:
         ini = _as_params(initial)
@@ -398,6 +413,6 @@ def fit_pareto_nbd(frequency, recency, t, weights=None, initial=None) -> btyd.Fi
         np.array([1.0, 1.0 / rate, 1.0, 2.0 * horizon]),
         np.array([1.0, 1.0, 1.0, 1.0]),
     ]
-    res = btyd._maximise(problem, starts, label, n_customers)
+    res = maximise(problem, starts, label, n_customers, max_iterations)
     res.model_name = "pareto_nbd"
     return res

@@ -1,0 +1,1 @@
+"""Test oracles shared by the tests under tests/python."""
