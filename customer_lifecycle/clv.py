@@ -214,7 +214,9 @@ def fit_btyd(
             package_versions=run_log.package_versions(),
             fit_role=fit_role,
             time_unit=time_unit,
-            model_run_id=run_log.model_run_id(name, as_of, row["parameters"] or settings),
+            model_run_id=run_log.model_run_id(
+                name, as_of, row["parameters"] or settings
+            ),
         )
         if name == "gamma_gamma" and repeat.sum() >= 2:
             row["frequency_spend_correlation"] = btyd.frequency_spend_correlation(
@@ -336,7 +338,7 @@ def predict_patterns(
     horizon_periods: int,
     annual_discount_rate: float,
 ) -> pd.DataFrame:
-    """Per purchase model and distinct pattern: the predictions (:data:`PATTERN_COLUMNS`).
+    """Per purchase model and distinct pattern: predictions (:data:`PATTERN_COLUMNS`).
 
     ``patterns``: distinct (frequency, recency, t, monetary_value) rows. Scoring
     patterns rather than customers is what keeps this small: a customer's

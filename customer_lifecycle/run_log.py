@@ -43,6 +43,7 @@ RUN_SCHEMA = {
     "fit_seconds": "Float64",
 }
 
+
 def package_versions() -> str:
     """JSON text of the versions of the packages a fit depends on."""
     names = ["numpy", "scipy", "pandas", "scikit-learn", "duckdb"]

@@ -19,8 +19,9 @@ Time units
 ----------
 All times (``recency``, ``t``, ``horizon``, ``period_length``) and the BG/NBD
 scale parameter ``alpha`` are expressed in ONE time unit, the one of the
-purchase summary (var ``time_unit``; see :data:`TIME_UNIT_DAYS`). ``lambda = r / alpha`` on average is then a purchase
-rate per that unit. ``r``, ``a``, ``b``, ``p``, ``q`` are dimensionless;
+purchase summary (var ``time_unit``; see :data:`TIME_UNIT_DAYS`).
+``lambda = r / alpha`` on average is then a purchase rate per that unit.
+``r``, ``a``, ``b``, ``p``, ``q`` are dimensionless;
 ``gamma`` has the currency unit of the amounts.
 
 Fitting

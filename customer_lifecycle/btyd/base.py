@@ -67,7 +67,6 @@ class FitResult:
     covariance: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
-
 #: A fitted parameter outside [DEGENERATE_LOW, DEGENERATE_HIGH] marks a fit at a
 #: boundary of the parameter space: the data do not identify the model there.
 DEGENERATE_LOW = 1e-4
@@ -334,7 +333,8 @@ def maximise(
     message = (
         f"L-BFGS-B from {len(starts)} start(s), {n_agree} reached the best optimum "
         f"(best: {best.message}), "
-        f"{n_newton} Newton polish step(s); max |d meanLL / d ln theta| = {grad_max:.1e}; "
+        f"{n_newton} Newton polish step(s); "
+        f"max |d meanLL / d ln theta| = {grad_max:.1e}; "
         f"{problem.n_patterns} distinct patterns"
     )
     if not converged:
@@ -346,12 +346,12 @@ def maximise(
     if cov is None:
         message += "; Hessian not positive definite, standard errors are NaN"
     if np.any(at_bound):
-        bound_names = ", ".join(nm for nm, b in zip(names, at_bound) if b)
+        bound_names = ", ".join(nm for nm, b in zip(names, at_bound, strict=True) if b)
         message += f"; {bound_names} ran off to 0 or infinity (optimiser bound)"
     return FitResult(
         model_name="",
-        params={nm: float(v) for nm, v in zip(names, theta)},
-        standard_errors={nm: float(v) for nm, v in zip(names, se)},
+        params={nm: float(v) for nm, v in zip(names, theta, strict=True)},
+        standard_errors={nm: float(v) for nm, v in zip(names, se, strict=True)},
         log_likelihood=-f * problem.total_weight,
         n_customers=n_customers,
         converged=converged,
@@ -408,12 +408,14 @@ def checked_rows(frequency, recency, t, weights, label: str):
         )
     if np.ptp(x) == 0 and np.ptp(tx) == 0 and np.ptp(T) == 0:
         raise FitError(
-            f"{label} fit failed: all customers have identical (frequency, recency, t); "
+            f"{label} fit failed: all customers have identical "
+            "(frequency, recency, t); "
             f"n_customers={n_customers}"
         )
     if not np.any(T > 0):
         raise FitError(
-            f"{label} fit failed: no customer has been observed for any time (all t == 0); "
+            f"{label} fit failed: no customer has been observed for any time "
+            "(all t == 0); "
             f"n_customers={n_customers}"
         )
     return x, tx, T, w, n_customers

@@ -49,7 +49,6 @@ class BgNbdParams:
     b: float
 
 
-
 _BGNBD_NAMES = ("r", "alpha", "a", "b")
 
 
@@ -65,12 +64,11 @@ def _as_bgnbd(params) -> BgNbdParams:
     return BgNbdParams(*(float(v) for v in params))
 
 
-
 # --------------------------------------------------------------------------- #
 # BG/NBD closed forms
 # --------------------------------------------------------------------------- #
 def _log_death_odds(r, alpha, a, b, x, tx, T):
-    """``D = ln[a/(b+x-1)] + (r+x) ln[(alpha+T)/(alpha+t_x)]`` for x > 0, -inf for x = 0.
+    """``D = ln[a/(b+x-1)] + (r+x) ln[(alpha+T)/(alpha+t_x)]`` (x > 0; -inf at x = 0).
 
     ``exp(D)`` is the posterior odds "died after the last purchase" : "alive".
     """
@@ -275,7 +273,8 @@ def bgnbd_expected_purchases_new_customer(params, horizon) -> np.ndarray:
 
     FHL (2005) eq. 9, ``t = horizon`` in the model's time unit::
 
-        E[X(t)] = (a+b-1)/(a-1) * [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]
+        E[X(t)] = (a+b-1)/(a-1)
+                  * [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]
 
     (the ``x = t_x = T = 0`` case of :func:`bgnbd_expected_purchases`).
     """
@@ -341,7 +340,8 @@ class BgNbdProblem(Problem):
         ll -= r * dot(self.w_T, lT) + dot(self.wx_T, lT)
         d_r -= dot(self.w_T, lT)
         d_alpha -= r * dot(self.w_T, iT) + dot(self.wx_T, iT)
-        # repeat-buyer patterns: softplus(D), D = ln a - ln(b+x-1) + (r+x) ln((alpha+T)/(alpha+t_x))
+        # repeat-buyer patterns: softplus(D),
+        # D = ln a - ln(b+x-1) + (r+x) ln((alpha+T)/(alpha+t_x))
         xr, wr = self.xr, self.wr
         a_Tr = alpha + self.Tr
         a_tx = alpha + self.txr
@@ -367,7 +367,7 @@ def fit_bgnbd(
     initial=None,
     max_iterations: int = MAX_ITERATIONS,
 ) -> FitResult:
-    """Fit BG/NBD by maximum likelihood (FHL 2005 eq. 6, see :func:`bgnbd_log_likelihood`).
+    """Fit BG/NBD by maximum likelihood (FHL 2005 eq. 6; :func:`bgnbd_log_likelihood`).
 
     ``frequency`` = repeat purchases x, ``recency`` = t_x, ``t`` = T, all times in
     one time unit (``alpha`` comes out in that unit). ``weights`` are per-row

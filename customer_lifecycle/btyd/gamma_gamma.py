@@ -36,7 +36,7 @@ from customer_lifecycle.btyd.base import (
 
 @dataclass(frozen=True)
 class GammaGammaParams:
-    """Gamma-Gamma parameters: spend ``~ Gamma(p, rate=nu)``, ``nu ~ Gamma(q, rate=gamma)``.
+    """Gamma-Gamma parameters: spend ``~ Gamma(p, rate=nu)``, ``nu ~ Gamma(q, gamma)``.
 
     Population mean spend per transaction is ``p * gamma / (q - 1)`` (``q > 1``).
     """
@@ -44,7 +44,6 @@ class GammaGammaParams:
     p: float
     q: float
     gamma: float
-
 
 
 _GG_NAMES = ("p", "q", "gamma")
@@ -106,7 +105,6 @@ def frequency_spend_correlation(frequency, monetary_value) -> float:
     return float(np.corrcoef(x, m)[0, 1])
 
 
-
 class GammaGammaProblem(Problem):
     """Gamma-Gamma weighted NLL of the repeat buyers' mean spend ``mbar`` given ``x``.
 
@@ -155,7 +153,9 @@ class GammaGammaProblem(Problem):
 def fit_gamma_gamma(
     frequency, monetary_value, weights=None, max_iterations: int = MAX_ITERATIONS
 ) -> FitResult:
-    """Fit Gamma-Gamma by maximum likelihood (Fader & Hardie 2013 eq. 3, see ``GammaGammaProblem``).
+    """Fit Gamma-Gamma by maximum likelihood (Fader & Hardie 2013 eq. 3).
+
+    The likelihood is :class:`GammaGammaProblem`'s.
 
     Uses only rows with ``frequency > 0`` and ``monetary_value > 0`` (repeat
     buyers with a positive mean repeat spend); ``n_customers`` counts those.

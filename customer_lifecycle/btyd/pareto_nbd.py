@@ -94,7 +94,7 @@ _CHUNK = 4096  # patterns per block of quadrature (memory: CHUNK x 128 doubles)
 
 @dataclass(frozen=True)
 class ParetoNbdParams:
-    """Pareto/NBD parameters: ``lambda ~ Gamma(r, rate=alpha)``, ``mu ~ Gamma(s, rate=beta)``.
+    """Pareto/NBD parameters: ``lambda ~ Gamma(r, alpha)``, ``mu ~ Gamma(s, beta)``.
 
     ``alpha`` and ``beta`` are in the model's time unit; ``r``, ``s`` dimensionless.
     """
@@ -377,9 +377,7 @@ class ParetoNbdProblem(Problem):
             - dot(w, one * np.log(alpha + T) + pi * la)
         )
         d_alpha = W * r / alpha - dot(w * (r + x), one / (alpha + T) + pi * ia)
-        d_s = W * math.log(beta) - dot(
-            w, one * np.log(beta + T) - pi * (1.0 / s - lb)
-        )
+        d_s = W * math.log(beta) - dot(w, one * np.log(beta + T) - pi * (1.0 / s - lb))
         d_beta = W * s / beta - dot(w, one * s / (beta + T) + pi * (s + 1.0) * ib)
         return -float(ll), -np.array([d_r, d_alpha, d_s, d_beta])
 

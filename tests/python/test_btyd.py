@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import CDNOW_SOURCE
+from helpers.purchase_summary import summarize_purchases
 from scipy import integrate, optimize, special
 
 from customer_lifecycle import btyd
 from customer_lifecycle.btyd import BgNbdParams, FitError, GammaGammaParams
-from helpers.purchase_summary import summarize_purchases
 
 CDNOW_PATH = CDNOW_SOURCE
 CAL_END = pd.Timestamp("1997-09-30")
@@ -363,7 +363,8 @@ def test_cdnow_gamma_gamma_matches_literature(cdnow_cal):
     corr = btyd.frequency_spend_correlation(c["frequency"], c["monetary_value"])
     expected_corr = np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1]
     print(
-        f"frequency-spend correlation: {corr:.3f} (literature, sample: {FHL_CORRELATION})"
+        f"frequency-spend correlation: {corr:.3f} "
+        f"(literature, sample: {FHL_CORRELATION})"
     )
     assert corr == pytest.approx(expected_corr, rel=1e-12)
     assert 0.0 < corr < 0.25  # weak, as in the literature
@@ -506,7 +507,7 @@ def test_conditional_expectation_stable_for_large_x_and_T():
         (100, 52.0, 520.0),
         (50, 0.5, 1.0),
     ]:
-        sel = (x == xi) & (T == Ti)
+        sel = (x == xi) & (Ti == T)
         j = int(np.flatnonzero(hs == hi)[0])
         expected = pa[sel][0] * posterior_alive_expectation_quad(
             r, alpha, a, b, xi, Ti, hi
@@ -697,7 +698,6 @@ def test_customer_first_seen_on_as_of_gives_finite_outputs():
     assert np.isfinite(e) and e == pytest.approx(
         float(btyd.bgnbd_expected_purchases_new_customer(CDNOW_PARAMS, 39.0)), rel=1e-12
     )
-
 
 
 def test_summarize_purchases_small_example():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers.purchase_summary import summarize_purchases
 from scipy import integrate, stats
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
@@ -22,7 +23,6 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from customer_lifecycle import btyd, churn
-from helpers.purchase_summary import summarize_purchases
 
 
 def test_top_decile_lift_by_hand():

@@ -13,7 +13,6 @@ import pytest
 from conftest import CDNOW_SOURCE
 from helpers.purchase_summary import summarize_purchases
 
-from customer_lifecycle import btyd
 from customer_lifecycle.btyd import pareto_nbd
 from customer_lifecycle.cdnow import read_cdnow
 from customer_lifecycle.clv import (
@@ -71,7 +70,8 @@ def test_tiny_data_fit_fails_cleanly(tiny_build):
     )
     assert reasons == [
         (
-            "auto: no usable fit (bg_nbd failed, pareto_nbd failed); the predictions are null",
+            "auto: no usable fit (bg_nbd failed, pareto_nbd failed); "
+            "the predictions are null",
         )
     ]
     runs = tiny_build.query("select model_run_id, status from marts.model_runs")
@@ -278,7 +278,8 @@ def test_cdnow_backtest_against_the_real_holdout(cdnow_build):
     assert total[2] == pytest.approx(total[1], rel=0.20)
     buckets = cdnow_build.frame(
         "select group_value, mean_predicted_purchases, mean_actual_purchases"
-        " from marts.btyd_backtest where grain = 'frequency_bucket' order by group_order"
+        " from marts.btyd_backtest where grain = 'frequency_bucket'"
+        " order by group_order"
     )
     assert buckets["mean_predicted_purchases"].is_monotonic_increasing
     assert (

@@ -41,10 +41,16 @@ def ref_log_likelihood(r, alpha, s, beta, x, tx, T):
     """
     big = r + s + x
     if alpha >= beta:
-        z = lambda u: (alpha - beta) / (alpha + u)
+
+        def z(u):
+            return (alpha - beta) / (alpha + u)
+
         second, base = s + 1.0, alpha
     else:
-        z = lambda u: (beta - alpha) / (beta + u)
+
+        def z(u):
+            return (beta - alpha) / (beta + u)
+
         second, base = r + x, beta
     a0 = special.hyp2f1(big, second, big + 1.0, z(tx)) / (base + tx) ** big
     a0 -= special.hyp2f1(big, second, big + 1.0, z(T)) / (base + T) ** big

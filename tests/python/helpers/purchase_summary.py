@@ -30,7 +30,6 @@ def unit_days(time_unit: str | float) -> float:
     return days
 
 
-
 def summarize_purchases(
     orders: pd.DataFrame,
     as_of: str | date | pd.Timestamp,
