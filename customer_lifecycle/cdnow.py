@@ -9,8 +9,7 @@ optional); each row becomes one order with the id ``<customer_id>-<row number>``
 
 Usage::
 
-    python -m customer_lifecycle.cdnow --source ../shared/data/cdnow/CDNOW_master.txt \
-        --out data/cdnow
+    python -m customer_lifecycle.cdnow --out data/cdnow
     dbt build --vars '{input_dir: data/cdnow, as_of_date: 1997-09-30}'
 
 The literature calibrates on the first 39 weeks (as of 1997-09-30) and holds out
@@ -24,9 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-# The shared data sits beside the project: ../shared/data/cdnow/ from its root.
+# The log ships with the project: data/cdnow_raw/ (source and terms in its README).
 DEFAULT_SOURCE = (
-    Path(__file__).resolve().parents[2] / "shared/data/cdnow/CDNOW_master.txt"
+    Path(__file__).resolve().parents[1] / "data/cdnow_raw/CDNOW_master.txt"
 )
 
 

@@ -57,6 +57,8 @@
         {'name': 'max_id_length', 'kind': 'whole', 'min': 1},
         {'name': 'max_input_amount', 'kind': 'number', 'min': 0, 'min_open': true,
             'max': 1000000000000000},
+        {'name': 'min_input_date', 'kind': 'date', 'default': '1970-01-01'},
+        {'name': 'max_days_after_as_of', 'kind': 'whole', 'min': 0, 'default': 366},
         {'name': 'gross_margin', 'kind': 'number', 'min': 0, 'max': 1},
         {'name': 'annual_discount_rate', 'kind': 'number', 'min': 0},
         {'name': 'clv_period', 'kind': 'choice', 'values': units},

@@ -12,9 +12,12 @@
     {#- One CASE, evaluated once per row: the column and the reason travel
         together as 'column|reason' (a column name never holds '|'), split in
         validate_input_rows. Two CASEs would evaluate every condition twice. -#}
+    {#- A rule may carry a 4th item, SQL giving the end of its reason (e.g.
+        the code point of the character found). -#}
     case
-        {%- for condition, column, reason in rules %}
-        when {{ condition }} then '{{ column }}|{{ reason }}'
+        {%- for rule in rules %}
+        when {{ rule[0] }} then '{{ rule[1] }}|{{ rule[2] }}'
+        {%- if rule | length > 3 %} || {{ rule[3] }}{% endif %}
         {%- endfor %}
     end as row_rejection
 {% endmacro %}
@@ -33,6 +36,10 @@
       computed from typed columns;
     - `rules`: (condition, column, reason), see `first_failing_rule`;
       `check_joins` is SQL joined to `typed` for the rules (a seed);
+    - `set_rejections`: SQL of further CTEs (may use `repeated_keys` and the
+      macro `accepted_by_key_rules`) ending in one named `set_rejections`
+      (source_row_number, rejected_column, rejection_reason): rules over several
+      rows (e.g. refunds against a customer's purchases), applied last;
     - the key rules: among the rows that pass the row rules, every row of a key
       seen with different content is rejected ("<key> repeated with different
       content"), and of exact repeats only the first (lowest source row number)
@@ -51,7 +58,7 @@
 -#}
 {% macro validate_input_rows(
     source_relation, columns, rules, key_columns, content_columns,
-    derived=[], check_joins=''
+    derived=[], check_joins='', set_rejections=''
 ) %}
     {%- set keys = key_columns | join(', ') -%}
     {%- set key_hash = 'hash(' ~ keys ~ ')' -%}
@@ -117,29 +124,23 @@
     ),
 
     keyed as (
-        select
-            row_checked.*,
-            coalesce(repeated_keys.has_conflicting_content, false)
-                as has_conflicting_content,
-            coalesce(
-                row_checked.source_row_number
-                = repeated_keys.first_source_row_number,
-                true
-            ) as is_first_copy
-        from row_checked
-        left join repeated_keys
-            on {% for key in key_columns -%}
-            row_checked.{{ key }} = repeated_keys.{{ key }}
-            {%- if not loop.last %} and {% endif %}
-            {%- endfor %}
+        {{ _key_verdict_join('row_checked', key_columns) }}
     ),
+
+    {%- if set_rejections %}
+
+    {{ set_rejections }},
+    {%- endif %}
 
     verdicts as (
         select
-            * exclude (has_conflicting_content, is_first_copy),
+            keyed.* exclude (has_conflicting_content, is_first_copy),
             case
                 when row_rejection is not null then split_part(row_rejection, '|', 1)
                 when has_conflicting_content or not is_first_copy then '{{ keys }}'
+                {%- if set_rejections %}
+                else set_rejections.rejected_column
+                {%- endif %}
             end as rejected_column,
             case
                 when row_rejection is not null
@@ -147,11 +148,21 @@
                 when has_conflicting_content
                     then '{{ keys }} repeated with different content'
                 when not is_first_copy then 'duplicate row'
+                {%- if set_rejections %}
+                else set_rejections.rejection_reason
+                {%- endif %}
             end as rejection_reason,
             row_rejection is null
                 and not has_conflicting_content
-                and is_first_copy as is_accepted
+                and is_first_copy
+                {%- if set_rejections %}
+                and set_rejections.source_row_number is null
+                {%- endif %} as is_accepted
         from keyed
+        {%- if set_rejections %}
+        left join set_rejections
+            on keyed.source_row_number = set_rejections.source_row_number
+        {%- endif %}
     ),
 
     {#- JSON only where a row is rejected: CASE evaluates it on those rows. -#}
@@ -163,6 +174,39 @@
             end as raw_values
         from verdicts
     )
+{% endmacro %}
+
+
+{#- `rows` (a CTE of row-checked rows) with the key verdicts of
+    `repeated_keys`: has_conflicting_content and is_first_copy. -#}
+{% macro _key_verdict_join(rows, key_columns) %}
+        select
+            {{ rows }}.*,
+            coalesce(repeated_keys.has_conflicting_content, false)
+                as has_conflicting_content,
+            coalesce(
+                {{ rows }}.source_row_number
+                = repeated_keys.first_source_row_number,
+                true
+            ) as is_first_copy
+        from {{ rows }}
+        left join repeated_keys
+            on {% for key in key_columns -%}
+            {{ rows }}.{{ key }} = repeated_keys.{{ key }}
+            {%- if not loop.last %} and {% endif %}
+            {%- endfor %}
+{% endmacro %}
+
+
+{#- For `set_rejections`: the rows of `rows` (row-checked, see _input_rows)
+    that pass the row rules and the key rules. -#}
+{% macro accepted_by_key_rules(rows, key_columns) %}
+    select * exclude (has_conflicting_content, is_first_copy)
+    from ({{ _key_verdict_join(rows, key_columns) }}) as key_checked
+    where
+        row_rejection is null
+        and not has_conflicting_content
+        and is_first_copy
 {% endmacro %}
 
 
@@ -222,12 +266,114 @@
 {% macro id_rules(column, expression=none) %}
     {%- set max_length = var('max_id_length') | int -%}
     {%- set value = expression or column -%}
+    {%- set invisible = invisible_characters() -%}
     {{ return([
         ("regexp_matches(" ~ value ~ ", '[\\x00-\\x1f\\x7f-\\x{9f}]')", column,
          column ~ ' holds a control character (tab, line break, NUL...)'),
+        ("regexp_matches(" ~ value ~ ", '" ~ invisible ~ "')", column,
+         column ~ ' holds an invisible character ',
+         "printf('U+%04X', unicode(regexp_extract(" ~ value ~ ", '" ~ invisible
+         ~ "')))"),
         ('length(' ~ value ~ ') > ' ~ max_length, column,
          column ~ ' longer than ' ~ max_length ~ ' characters (var max_id_length)'),
     ]) }}
+{% endmacro %}
+
+
+{#- Characters that do not show but make two ids differ (doc block `id_rule`):
+    no-break and other non-ASCII spaces (U+00A0, U+1680, U+2000-U+200A,
+    U+202F, U+205F, U+3000), the soft hyphen U+00AD, zero-width characters and
+    marks (U+200B-U+200F), line and paragraph separators (U+2028, U+2029), bidi
+    controls (U+202A-U+202E, U+2066-U+2069), invisible operators and other
+    format characters (U+2060-U+2064, U+206A-U+206F) and the byte-order mark
+    U+FEFF. A regular expression character class (RE2 and Java alike). -#}
+{% macro invisible_characters() -%}
+    {{ return('[\\x{a0}\\x{ad}\\x{1680}\\x{2000}-\\x{200f}\\x{2028}-\\x{202f}'
+        ~ '\\x{205f}-\\x{2064}\\x{2066}-\\x{206f}\\x{3000}\\x{feff}]') }}
+{%- endmacro %}
+
+
+{#-
+    The date-range rule (doc block `date_range_rule`): a date or timestamp
+    before var `min_input_date`, or, when var `as_of_date` is set, more than
+    var `max_days_after_as_of` days after it, is quarantined. `value` is the
+    typed timestamp or date. (With no as_of_date the snapshot is the last
+    order date: the gate default_as_of_not_isolated guards that case.)
+-#}
+{% macro date_range_rules(value, column) %}
+    {%- set min_date = var('min_input_date', '1970-01-01') | string -%}
+    {%- set after = var('max_days_after_as_of', 366) | int -%}
+    {%- set as_of = as_of_date_var() -%}
+    {%- set rules = [(
+        'cast(' ~ value ~ " as date) < cast('" ~ min_date ~ "' as date)", column,
+        column ~ ' before ' ~ min_date ~ ' (var min_input_date)')] -%}
+    {%- if as_of is not none -%}
+        {%- do rules.append((
+            'cast(' ~ value ~ ' as date) > '
+            ~ dbt.dateadd('day', after, "cast('" ~ as_of ~ "' as date)"), column,
+            column ~ ' more than ' ~ after ~ ' days after as_of_date ' ~ as_of
+            ~ ' (var max_days_after_as_of)')) -%}
+    {%- endif -%}
+    {{ return(rules) }}
+{% endmacro %}
+
+
+{#-
+    The refund rule (doc block `refund_rule`), as the `set_rejections` of
+    validate_input_rows for the orders: per customer, in time order (at one
+    instant purchases before refunds, then by row), a refund is quarantined
+    when the refunds up to and including it exceed the purchases up to it
+    (the running net amount goes below zero). Only the customers with a refund
+    are read again (a streaming pass over the key columns finds them), so the
+    window sorts a small part of the orders. Every valid refund counts in the
+    running net, a quarantined one too: once a customer's refunds went past
+    their purchases, each later refund is checked against that.
+-#}
+{% macro refund_rejections(source_relation, columns, rules, key_columns) %}
+    refund_customers as (
+        select distinct customer_id
+        from ({{ _input_rows(source_relation, columns, []) }}) as input_rows
+        where is_refund
+    ),
+
+    refund_customer_rows as (
+        {%- set customer_source -%}
+            (
+                select landed.*
+                from {{ source_relation }} as landed
+                where {{ input_id('landed.customer_id') }} in (
+                    select customer_id from refund_customers
+                )
+            )
+        {%- endset %}
+        {{ _input_rows(customer_source, columns, [], rules) }}
+    ),
+
+    refund_customer_accepted as (
+        {{ accepted_by_key_rules('refund_customer_rows', key_columns) }}
+    ),
+
+    running_net as (
+        select
+            source_row_number,
+            is_refund,
+            sum(amount) over (
+                partition by customer_id
+                order by ordered_at, is_refund, source_row_number
+                rows between unbounded preceding and current row
+            ) as net_amount
+        from refund_customer_accepted
+    ),
+
+    set_rejections as (
+        select
+            source_row_number,
+            'amount' as rejected_column,
+            'refund larger than the customer''s purchases up to it'
+                as rejection_reason
+        from running_net
+        where is_refund and net_amount < 0
+    )
 {% endmacro %}
 
 

@@ -105,10 +105,107 @@ largest_order as (
     from purchases
 ),
 
+orders_before_signup as (
+    select
+        orders.order_id,
+        orders.customer_id,
+        row_number() over (order by orders.order_id) as rank_by_key,
+        count(*) over () as affected_rows
+    from orders
+    inner join customers
+        on orders.customer_id = customers.customer_id
+    where orders.ordered_at < customers.signed_up_at
+),
+
+order_before_signup as (
+    {#- An order dated before its customer signed up: kept (a guest order
+        before the account), but days from sign-up to first order, tenure and
+        the acquisition cohort read from it are wrong if a date is. -#}
+    select
+        'order_before_signup' as warning_name,
+        'orders' as source_name,
+        cast(count(*) as double) as figure,
+        count(*) as affected_rows,
+        max(order_id || ' (customer ' || customer_id || ')')
+            filter (where rank_by_key = 1) as example_key,
+        count(*) > 0 as is_raised
+    from orders_before_signup
+),
+
+ids as (
+    {#- Only ids with a non-ASCII character can change under NFC: the few
+        others are never hashed or joined. -#}
+    select 'customer_id' as id_name, customer_id as id_value from customers
+    where regexp_matches(customer_id, '[^\x00-\x7f]')
+    union
+    select 'customer_id' as id_name, customer_id as id_value from events
+    where regexp_matches(customer_id, '[^\x00-\x7f]')
+    union
+    select 'order_id' as id_name, order_id as id_value from orders
+    where regexp_matches(order_id, '[^\x00-\x7f]')
+),
+
+normalised_ids as (
+    select
+        id_name,
+        id_value,
+        nfc_normalize(id_value) as normal_form
+    from ids
+),
+
+lookalike_pairs as (
+    select
+        first_id.id_name,
+        first_id.id_value as first_value,
+        second_id.id_value as second_value,
+        row_number() over (
+            partition by first_id.id_name
+            order by first_id.id_value, second_id.id_value
+        ) as rank_by_key,
+        count(*) over (partition by first_id.id_name) as pairs
+    from normalised_ids as first_id
+    inner join normalised_ids as second_id
+        on
+            first_id.id_name = second_id.id_name
+            and first_id.normal_form = second_id.normal_form
+            and first_id.id_value < second_id.id_value
+),
+
+id_names as (
+    select 'customer_id' as id_name, 'customers' as source_name
+    union all
+    select 'order_id' as id_name, 'orders' as source_name
+),
+
+lookalike_ids as (
+    {#- Two ids that are one text in Unicode normal form NFC (an accent
+        composed in one, a letter plus a combining accent in the other): they
+        look identical but count as two customers (or orders). Kept as
+        written; the message names both. -#}
+    select
+        'ids_equal_after_unicode_normalisation' as warning_name,
+        id_names.source_name,
+        cast(count(lookalike_pairs.first_value) as double) as figure,
+        2 * count(lookalike_pairs.first_value) as affected_rows,
+        max(
+            '''' || lookalike_pairs.first_value || ''' and '''
+            || lookalike_pairs.second_value || ''''
+        ) filter (where lookalike_pairs.rank_by_key = 1) as example_key,
+        count(lookalike_pairs.first_value) > 0 as is_raised
+    from id_names
+    left join lookalike_pairs
+        on id_names.id_name = lookalike_pairs.id_name
+    group by id_names.source_name
+),
+
 checks as (
     select * from without_customer
     union all
     select * from largest_order
+    union all
+    select * from order_before_signup
+    union all
+    select * from lookalike_ids
 ),
 
 final as (
@@ -131,6 +228,20 @@ final as (
                     'orders: order ' || example_key || ' (amount '
                     || cast(figure as decimal(18, 2)) || ') is worth more than all'
                     || ' other orders together: kept; check it is not a typo'
+            when 'order_before_signup'
+                then
+                    'orders: ' || affected_rows || ' orders dated before their'
+                    || ' customer signed up (e.g. order ' || example_key
+                    || '): kept; check ordered_at and signed_up_at'
+            when 'ids_equal_after_unicode_normalisation'
+                then
+                    source_name || ': ' || cast(figure as bigint) || ' pairs of '
+                    || case source_name
+                        when 'orders' then 'order_id'
+                        else 'customer_id'
+                    end
+                    || ' values that are one text in Unicode NFC form (e.g. '
+                    || example_key || '): kept as two; write each id one way'
         end as message
     from checks
 )

@@ -25,7 +25,8 @@ from customer_lifecycle.publish import build_path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
-CDNOW_SOURCE = PROJECT_ROOT.parent / "shared" / "data" / "cdnow" / "CDNOW_master.txt"
+# CDNOW ships with the project (data/cdnow_raw/, source and terms in its README).
+CDNOW_SOURCE = PROJECT_ROOT / "data" / "cdnow_raw" / "CDNOW_master.txt"
 # The vars of the shared tiny build (tiny_build); test_publish starts from a copy.
 TINY_VARS = {
     "input_dir": str(FIXTURES / "tiny"),
@@ -147,7 +148,7 @@ def cdnow_build(tmp_path_factory) -> BuildResult:
     """
     from customer_lifecycle.cdnow import convert
 
-    assert CDNOW_SOURCE.exists(), f"CDNOW not found at {CDNOW_SOURCE} (../shared)"
+    assert CDNOW_SOURCE.exists(), f"CDNOW not found at {CDNOW_SOURCE}"
 
     def build(workdir: Path) -> BuildResult:
         convert(CDNOW_SOURCE, workdir / "input")

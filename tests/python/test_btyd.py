@@ -164,7 +164,7 @@ def simulate_bgnbd(n, r, alpha, a, b, T, rng):
 # --------------------------------------------------------------------------- #
 @pytest.fixture(scope="module")
 def cdnow_orders():
-    assert CDNOW_PATH.exists(), f"CDNOW not found at {CDNOW_PATH} (../shared)"
+    assert CDNOW_PATH.exists(), f"CDNOW not found at {CDNOW_PATH}"
     raw = pd.read_csv(CDNOW_PATH, sep=r"\s+", dtype={"customer_id": str, "date": str})
     return pd.DataFrame(
         {

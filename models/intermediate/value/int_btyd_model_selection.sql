@@ -47,6 +47,17 @@ backtests as (
     group by predictions.purchase_model
 ),
 
+evaluable_backtests as (
+    {#- A backtest window with no purchase in it (or an error that is not a
+        number) cannot rank the models: it is not evaluable, and the choice
+        falls back on the calibration log-likelihood, never on NaN. -#}
+    select *
+    from backtests
+    where
+        actual_purchases > 0
+        and isfinite(cast(mae as double))
+),
+
 candidates as (
     select
         scoring_fits.*,
@@ -58,7 +69,7 @@ candidates as (
         / nullif(backtests.actual_purchases, 0) as relative_total_error,
         scoring_fits.status in ('fitted', 'degenerate') as is_usable
     from scoring_fits
-    left join backtests
+    left join evaluable_backtests as backtests
         on scoring_fits.purchase_model = backtests.purchase_model
 ),
 
@@ -134,6 +145,13 @@ final as (
             else
                 'auto: higher calibration log-likelihood ('
                 || comparison.compared || '), usable fits first; no backtest'
+                || case
+                    when backtest_window.backtest_kind != 'none'
+                        then ' (the ' || backtest_window.backtest_kind
+                            || ' backtest window is not evaluable: no purchase'
+                            || ' in it)'
+                    else ''
+                end
         end as selection_reason
     from ranked
     cross join backtest_window

@@ -15,6 +15,7 @@
     + id_rules('customer_id')
     + [('raw_signed_up_at is not null and signed_up_at is null',
         'signed_up_at', 'unparseable signed_up_at')]
+    + date_range_rules('signed_up_at', 'signed_up_at')
     + id_rules('acquisition_channel')
     + decimal_rules('raw_acquisition_cost', 'acquisition_cost')
     + [('acquisition_cost < 0', 'acquisition_cost', 'negative acquisition_cost')]

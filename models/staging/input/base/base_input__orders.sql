@@ -1,5 +1,5 @@
-{#- The typed row, the row rules and the key rules of the orders
-    (validate_input_rows, macros/validation.sql). -#}
+{#- The typed row, the row rules, the key rules and the refund rule of the
+    orders (validate_input_rows, macros/validation.sql). -#}
 {%- set columns = [
     (input_id('source.order_id'), 'order_id'),
     (input_id('source.customer_id'), 'customer_id'),
@@ -22,6 +22,9 @@
     + [
         ('raw_ordered_at is null', 'ordered_at', 'missing ordered_at'),
         ('ordered_at is null', 'ordered_at', 'unparseable ordered_at'),
+    ]
+    + date_range_rules('ordered_at', 'ordered_at')
+    + [
         ('raw_amount is null', 'amount', 'missing amount'),
     ]
     + decimal_rules('raw_amount', 'amount')
@@ -42,6 +45,8 @@ with {{ validate_input_rows(
     rules,
     ['order_id'],
     ['customer_id', 'ordered_at', 'amount', 'cost', 'is_refund'],
+    set_rejections=refund_rejections(
+        source('input', 'orders'), columns, rules, ['order_id']),
 ) }},
 
 final as (

@@ -19,6 +19,9 @@
     + [
         ('typed.raw_responded_at is null', 'responded_at', 'missing responded_at'),
         ('typed.responded_at is null', 'responded_at', 'unparseable responded_at'),
+    ]
+    + date_range_rules('typed.responded_at', 'responded_at')
+    + [
         ('scales.survey_type is null', 'survey_type',
          'unknown survey_type (not in seed survey_scales)'),
         ('typed.raw_score is null', 'score', 'missing score'),

@@ -20,8 +20,9 @@
     + [
         ('raw_occurred_at is null', 'occurred_at', 'missing occurred_at'),
         ('occurred_at is null', 'occurred_at', 'unparseable occurred_at'),
-        ('channel is null', 'channel', 'missing channel'),
     ]
+    + date_range_rules('occurred_at', 'occurred_at')
+    + [('channel is null', 'channel', 'missing channel')]
     + id_rules('channel')
 ) -%}
 
