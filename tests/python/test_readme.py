@@ -140,9 +140,9 @@ def sandboxes(demo_build: BuildResult, tmp_path_factory) -> dict[Path, Path]:
         (sandbox / "lifecycle.duckdb").symlink_to(demo_build.database)
         shutil.copy(PROJECT_ROOT / "dbt_project.yml", sandbox)
         (sandbox / "target").mkdir()
-        shutil.copy(
-            demo_build.database.parent / "target" / "semantic_manifest.json",
-            sandbox / "target",
+        manifest = demo_build.database.parent / "target" / "semantic_manifest.json"
+        (sandbox / "target" / manifest.name).write_text(
+            _as_published(manifest.read_text(), demo_build.database.stem)
         )
         for block in blocks(page):
             if block.marker and block.marker[0] == "file":
@@ -151,6 +151,32 @@ def sandboxes(demo_build: BuildResult, tmp_path_factory) -> dict[Path, Path]:
                 target.write_text(block.text)
         made[page] = sandbox
     return made
+
+
+def _as_published(manifest: str, catalog: str) -> str:
+    """The semantic manifest as a default build writes it (catalog "lifecycle").
+
+    DuckDB names a file's catalog after the file: the fixture publishes
+    warehouse.duckdb, so its manifest names tables "warehouse"."marts"...,
+    where the default build's (and the sandbox's lifecycle.duckdb) says
+    "lifecycle".
+    """
+
+    def rename(node):
+        if isinstance(node, dict):
+            return {
+                key: "lifecycle"
+                if key == "database" and value == catalog
+                else rename(value)
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [rename(item) for item in node]
+        if isinstance(node, str):
+            return node.replace(f'"{catalog}".', '"lifecycle".')
+        return node
+
+    return json.dumps(rename(json.loads(manifest)))
 
 
 def _run(args: list[str], sandbox: Path, stdin: str | None = None):
