@@ -82,8 +82,9 @@ def input_file(input_dir: Path, table: str) -> str:
 def floor_query(input_dir: Path) -> str:
     """One pass over orders and touchpoints, aggregated per customer.
 
-    Rows without a customer_id are left out. Per customer: orders (non-refund order rows), revenue (Σ amount of all rows,
-    refunds negative as stored), first and last order day, touchpoints (rows).
+    Rows without a customer_id are left out. Per customer: orders (non-refund
+    order rows), revenue (Σ amount of all rows, refunds negative as stored), first
+    and last order day, touchpoints (rows).
     """
     orders = input_file(input_dir, "orders")
     touchpoints = input_file(input_dir, "touchpoints")

@@ -110,7 +110,7 @@ def test_purchase_summary_by_hand(tiny_build):
         ("C5", 1, 60 / 7, 81 / 7, 25.0),  # 31 + 29 days; the refund is no purchase
     ]
     assert [r[:2] for r in rows] == [e[:2] for e in expected]
-    for row, want in zip(rows, expected):
+    for row, want in zip(rows, expected, strict=True):
         assert row[2:] == pytest.approx(want[2:])
 
 

@@ -85,8 +85,10 @@ def test_stage_segment_and_label_names_are_disjoint(demo_build) -> None:
     }
     labels = {
         r[0]
-        for r in demo_build.query("select segment_label from marts.customer_segments group by 1")
-    }  # fmt: skip
+        for r in demo_build.query(
+            "select segment_label from marts.customer_segments group by 1"
+        )
+    }
     assert stages == STAGES
     assert rfm and labels
     assert not (stages & rfm or stages & labels or rfm & labels)
