@@ -283,7 +283,12 @@ def test_quoted_path_publishes_from_an_empty_build_file(mini_project, tmp_path):
     assert f"PUBLISHED {published}" in output
     assert published.stat().st_size < stale_size / 4
     with duckdb.connect(str(published), read_only=True) as connection:
-        tables = {row[0] for row in connection.sql("show all tables").fetchall()}
+        tables = {
+            row[0]
+            for row in connection.sql(
+                "select table_name from information_schema.tables"
+            ).fetchall()
+        }
     assert "two" in tables and "stale" not in tables
 
 
