@@ -18,7 +18,7 @@
     are the table var_rules().
 -#}
 {% macro check_vars(use_connection=true) %}
-    {%- set errors = [] -%}
+    {%- set errors = _unknown_vars() if execute and use_connection else [] -%}
     {%- set values = {} -%}
     {%- for rule in var_rules() -%}
         {%- set value = var(rule.name, rule.get('default')) -%}
@@ -37,6 +37,42 @@
             ~ (errors | join("\n  "))) }}
     {%- endif -%}
     {{ return('') }}
+{% endmacro %}
+
+
+{#- One line per var set by the user (--vars, or dbt_project.yml, globally or
+    under this project's name) that no rule knows, with the nearest known name
+    (difflib, through the SQL function nearest_name of customer_lifecycle/publish.py,
+    hence only with a connection):
+
+        Unknown var as_of_dat (did you mean as_of_date?)
+
+    The names come from invocation_args_dict.vars (--vars) and the project's
+    vars block (adapter.config.vars); a block under the name of another package
+    holds that package's vars and is left to it. dbt itself sets no var. -#}
+{% macro _unknown_vars() %}
+    {%- set known = var_rules() | map(attribute='name') | list -%}
+    {%- set packages = adapter.config.load_dependencies().keys() | list -%}
+    {%- set given = (invocation_args_dict.get('vars') or {}).keys() | list -%}
+    {%- for name, value in adapter.config.vars.to_dict().items() -%}
+        {%- if name == project_name and value is mapping -%}
+            {%- do given.extend(value.keys() | list) -%}
+        {%- elif not (name in packages and value is mapping) -%}
+            {%- do given.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set known_sql = [] -%}
+    {%- for name in known -%}
+        {%- do known_sql.append(sql_text(name)) -%}
+    {%- endfor -%}
+    {%- set lines = [] -%}
+    {%- for name in given | map('string') | unique | sort if name not in known -%}
+        {%- set nearest = run_query('select nearest_name(' ~ sql_text(name) ~ ', ['
+            ~ (known_sql | join(', ')) ~ '])').columns[0].values()[0] -%}
+        {%- do lines.append('Unknown var ' ~ name ~ (' (did you mean ' ~ nearest ~ '?)'
+            if nearest else '')) -%}
+    {%- endfor -%}
+    {{ return(lines) }}
 {% endmacro %}
 
 

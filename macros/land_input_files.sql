@@ -78,8 +78,9 @@
 {% macro _land_input_table(input_dir, source) %}
     {%- set table = source.name -%}
     {%- set found = run_query(
-        "select file from glob('" ~ input_dir ~ "/" ~ table ~ ".parquet')"
-        ~ " union all select file from glob('" ~ input_dir ~ "/" ~ table ~ ".csv')"
+        "select file from glob(" ~ sql_text(input_dir ~ "/" ~ table ~ ".parquet") ~ ")"
+        ~ " union all select file from glob(" ~ sql_text(input_dir ~ "/" ~ table ~ ".csv")
+        ~ ")"
         ~ " order by file"
     ).columns[0].values() -%}
     {%- set contract = source.columns.values() | list -%}
@@ -92,7 +93,7 @@
             ~ " for table '" ~ table ~ "': keep one.") }}
     {%- endif -%}
     {%- set size = (run_query(
-        "select size from read_blob('" ~ found[0] ~ "')").columns[0].values()[0])
+        "select size from read_blob(" ~ sql_text(found[0]) ~ ")").columns[0].values()[0])
         if found else 0 -%}
     {%- if size == 0 -%}
         {%- if required -%}
@@ -180,7 +181,7 @@
 
 
 {% macro _land_parquet(path, file_name, source, contract, target) %}
-    {%- set reader = "read_parquet('" ~ path ~ "', file_row_number = true)" -%}
+    {%- set reader = "read_parquet(" ~ sql_text(path) ~ ", file_row_number = true)" -%}
     {%- set described = run_query('describe select * from ' ~ reader) -%}
     {%- set present = {} -%}
     {%- set expressions = {} -%}
@@ -254,7 +255,7 @@
         ~ '; drop table if exists ' ~ rejects ~ '_scan') -%}
     {#- The header, read as one line of text (the dialect is fixed, not sniffed). -#}
     {%- set header = run_query(
-        "select line from read_csv('" ~ path ~ "', columns = {'line': 'VARCHAR'},"
+        "select line from read_csv(" ~ sql_text(path) ~ ", columns = {'line': 'VARCHAR'},"
         ~ " header = false, auto_detect = false, delim = chr(1), quote = '',"
         ~ " escape = '', comment = '', ignore_errors = true, store_rejects = true,"
         ~ " rejects_table = '" ~ header_rejects ~ "', rejects_scan = '"
@@ -293,7 +294,7 @@
     {%- endfor -%}
     {%- set columns_sql, ignored = _landed_columns(
         path, source, contract, present, expressions) -%}
-    {%- set reader = "read_csv('" ~ path ~ "', columns = {" ~ (columns | join(', '))
+    {%- set reader = "read_csv(" ~ sql_text(path) ~ ", columns = {" ~ (columns | join(', '))
         ~ "}, header = true, auto_detect = false, delim = ',', quote = '\"',"
         ~ " escape = '\"', comment = '', encoding = 'utf-8', strict_mode = true,"
         ~ " null_padding = false, ignore_errors = true, store_rejects = true,"

@@ -47,3 +47,11 @@
 {% macro clv_period_days() %}
     {{ return(unit_days(var('clv_period'), 'clv_period')) }}
 {% endmacro %}
+
+
+{#- A text as a SQL string literal: in quotes, each quote doubled, so that a
+    path or a name with an apostrophe (or a double quote, a space) is data, never
+    SQL: the only escape a standard SQL string (DuckDB's) needs. -#}
+{% macro sql_text(value) %}
+    {{ return("'" ~ (value | string | replace("'", "''")) ~ "'") }}
+{% endmacro %}

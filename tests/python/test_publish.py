@@ -156,7 +156,13 @@ def test_reader_open_gated_build_then_good_build(published_tiny):
     assert _digest(published) == before
 
     # A good build while the reader is connected: not blocked, and published.
-    good = dbt_build(workdir, {**TINY, "as_of_date": "2024-02-29"})
+    # Its input folder has an apostrophe, a double quote and a space in its name
+    # (they once broke the SQL of land_input_files).
+    quoted = workdir / 'it\'s "in"'
+    shutil.copytree(FIXTURES / "tiny", quoted)
+    good = dbt_build(
+        workdir, {**TINY, "input_dir": str(quoted), "as_of_date": "2024-02-29"}
+    )
     assert good.returncode == 0, good.output[-3000:]
     assert "PUBLISHED" in good.output
     assert _ask(reader) == "2024-03-31"  # the reader keeps its snapshot
@@ -173,7 +179,7 @@ def test_partial_selection_does_not_publish(published_tiny):
         workdir, {**TINY, "as_of_date": "2024-01-31"}, select="int_customer_rfm"
     )
     assert partial.returncode == 0, partial.output[-3000:]
-    assert "NOT PUBLISHED: a partial selection" in partial.output
+    assert "NOT PUBLISHED: a build narrowed by --select" in partial.output
     assert _digest(published) == before
 
 

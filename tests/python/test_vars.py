@@ -456,3 +456,59 @@ def test_clv_discounted_per_week(month_week_build):
         "select period_discount_rate from intermediate.int_cohort_clv_parameters"
     )[0]
     assert period_rate == pytest.approx(math.pow(1.1, 7 / 365.25) - 1, rel=1e-12)
+
+
+def _check_vars_errors(project: Path, variables: dict) -> list[str]:
+    """`dbt run-operation check_vars` in ``project``: the error lines, stripped."""
+    from dbt.cli.main import dbtRunner
+
+    errors: list[str] = []
+
+    def collect(event) -> None:
+        if event.info.level == "error":
+            errors.append(event.info.msg)
+
+    result = dbtRunner(callbacks=[collect]).invoke(
+        ["run-operation", "check_vars", "--project-dir", str(project),
+         "--profiles-dir", str(project), "--target-path", str(project / "target"),
+         "--log-path", str(project / "logs"), "--quiet",
+         "--vars", yaml.safe_dump(variables, default_flow_style=True)]
+    )  # fmt: skip
+    assert not result.success, "the checks passed"
+    return [line.strip() for line in "\n".join(errors).splitlines()]
+
+
+def test_an_unknown_var_on_the_command_line_is_named(
+    macros_project, monkeypatch_module
+):
+    """A typo would leave the default in force: it stops the run instead, with
+    the nearest known name (difflib); a name near none is named alone."""
+    monkeypatch_module.setenv(
+        "LIFECYCLE_DUCKDB_PATH", str(macros_project / "warehouse.duckdb")
+    )
+    lines = _check_vars_errors(
+        macros_project, {"as_of_dat": "2024-01-01", "it's": 1, "segment_k": 5}
+    )
+    assert [line for line in lines if line.startswith("Unknown var")] == [
+        "Unknown var as_of_dat (did you mean as_of_date?)",
+        "Unknown var it's",
+    ]
+
+
+def test_an_unknown_var_in_dbt_project_yml_is_named(tmp_path, monkeypatch):
+    """Global or under the project's name; a block named after another package
+    (dbt itself here) is that package's business."""
+    project = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())
+    project["vars"]["gross_margn"] = 0.3
+    project["vars"]["customer_lifecycle"] = {"lifecycle_perod": "month"}
+    project["vars"]["dbt"] = {"anything": 1}
+    (tmp_path / "dbt_project.yml").write_text(yaml.safe_dump(project))
+    for name in ("profiles.yml", "macros"):
+        (tmp_path / name).symlink_to(PROJECT_ROOT / name)
+    monkeypatch.setenv("LIFECYCLE_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    lines = _check_vars_errors(tmp_path, {})
+    assert [line for line in lines if line.startswith("Unknown var")] == [
+        "Unknown var gross_margn (did you mean gross_margin?)",
+        "Unknown var lifecycle_perod (did you mean lifecycle_period?)",
+    ]
