@@ -20,14 +20,12 @@ MAX_FILE_LINES = 600
 MAX_FUNCTION_LINES = 100
 
 # TEMPORARY (issue 25): churn.py, report.py and segmentation.py are being split
-# by other engineers on their branches; simulate.py (simulate() is 316 lines)
-# is still to split on the package branch. strict xfail: remove each entry when
+# by other engineers on their branches. strict xfail: remove each entry when
 # its split is merged. Nothing else may be added here.
 OVERSIZE_BEING_FIXED = {
     "churn.py",
     "report.py",
     "segmentation.py",
-    "simulate.py",
 }
 
 
