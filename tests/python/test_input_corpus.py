@@ -66,8 +66,12 @@ def corpus_build(workdir) -> BuildResult:
         patch.setenv("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")
         result = dbt_build(workdir, _input_vars(workdir))
     assert result.returncode == 0, result.output[-4000:]
-    assert "PUBLISHED" in result.output
-    return result
+    # Unit tests left out, so not every node ran: the build file is read, never
+    # published (only a build of every node publishes).
+    assert "NOT PUBLISHED" in result.output, result.output[-4000:]
+    return BuildResult(
+        result.returncode, result.output, build_path(workdir / "warehouse.duckdb")
+    )
 
 
 def _expected_rejections() -> dict[tuple[str, int], tuple[str, str]]:

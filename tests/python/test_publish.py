@@ -126,6 +126,7 @@ def published_tiny(tmp_path_factory, tiny_build):
     finds the tables it selects from, as after a build of its own.
     """
     assert "PUBLISHED" in tiny_build.output
+    assert "NOT PUBLISHED" not in tiny_build.output
     workdir = tmp_path_factory.mktemp("publish")
     published = workdir / "warehouse.duckdb"
     shutil.copyfile(tiny_build.database, published)
@@ -165,6 +166,7 @@ def test_reader_open_gated_build_then_good_build(published_tiny):
     )
     assert good.returncode == 0, good.output[-3000:]
     assert "PUBLISHED" in good.output
+    assert "NOT PUBLISHED" not in good.output
     assert _ask(reader) == "2024-03-31"  # the reader keeps its snapshot
     reader.stdin.close()
     reader.wait()

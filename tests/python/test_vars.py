@@ -50,6 +50,16 @@ OUT_OF_RANGE = [
     ),
     ("max_id_length", 0, "var max_id_length must be a whole number >= 1, got 0"),
     (
+        "min_input_date",
+        "1970-02-30",
+        "var min_input_date must be a real date written YYYY-MM-DD, got '1970-02-30'",
+    ),
+    (
+        "max_days_after_as_of",
+        -1,
+        "var max_days_after_as_of must be a whole number >= 0, got -1",
+    ),
+    (
         "max_input_amount",
         0,
         "var max_input_amount must be a number in (0, 1000000000000000], got 0",
