@@ -130,6 +130,8 @@
         {'name': 'churn_backtest_origins', 'kind': 'whole', 'min': 1},
         {'name': 'churn_numeric_features', 'kind': 'names'},
         {'name': 'segment_fit_sample', 'kind': 'whole', 'min': 100},
+        {'name': 'currency', 'kind': 'choice', 'values': iso_4217_codes()},
+        {'name': 'report_min_survey_answers', 'kind': 'whole', 'min': 1},
     ]) }}
 {% endmacro %}
 

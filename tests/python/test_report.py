@@ -5,6 +5,11 @@
 - Readings computed from a tiny warehouse built here by hand.
 - The dbt exposure customer_lifecycle_report declares every table the report
   queries (and no other), read from the queries the report really runs.
+- What the report says, checked against the marts read here independently: the
+  first action shown is rank 1 of customer_actions, the churn model named is
+  the one behind churn_scores; small survey samples are marked; every axis and
+  colour bar has a title; amounts carry the currency; without a build the
+  command prints one line.
 """
 
 from __future__ import annotations
@@ -13,12 +18,20 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
+import plotly.graph_objects as go
 import pytest
+from plotly.offline import get_plotlyjs
 
 from customer_lifecycle import report
+from customer_lifecycle.report import cli
+
+# EUR and 20, not the dbt_project.yml defaults (USD, 30): a report that ignored
+# its settings would show.
+SETTINGS = report.Settings(currency="EUR", min_survey_answers=20)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -60,7 +73,7 @@ class _RecordingConnection:
 def test_exposure_declares_every_table_the_report_queries(demo_build) -> None:
     with demo_build.connect() as connection:
         recording = _RecordingConnection(connection)
-        report.render(recording)
+        report.render(recording, SETTINGS)
     queried = {
         # "marts.customer_clv AS clv" -> "customer_clv"
         name.split(" ")[0].split(".")[-1]
@@ -82,7 +95,7 @@ def test_exposure_declares_every_table_the_report_queries(demo_build) -> None:
 
 
 def test_report_renders_every_chart_in_a_browser(demo_build, tmp_path: Path) -> None:
-    page = report.write_report(demo_build.database, tmp_path / "report")
+    page = report.write_report(demo_build.database, tmp_path / "report", SETTINGS)
     html = page.read_text()
     # Offline: no script, style or image is loaded from elsewhere.
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']?(https?:)?//", html)
@@ -103,13 +116,13 @@ def test_report_renders_every_chart_in_a_browser(demo_build, tmp_path: Path) -> 
 def test_a_broken_chart_is_caught_by_the_browser_check(tmp_path: Path) -> None:
     """The browser check can fail: a figure whose div never renders is counted."""
     page = tmp_path / "broken.html"
-    good = report.go.Figure(report.go.Bar(x=[1], y=[1])).to_html(
+    good = go.Figure(go.Bar(x=[1], y=[1])).to_html(
         full_html=False, include_plotlyjs=False
     )
     broken = "<div class='not-a-plot'></div><script>undefined_function();</script>"
     page.write_text(
         "<html><head>"
-        f"<script>{report.PAGE_SCRIPT}</script><script>{report.get_plotlyjs()}</script>"
+        f"<script>{report.PAGE_SCRIPT}</script><script>{get_plotlyjs()}</script>"
         "</head><body>"
         f"<section class='chart' data-has-figure='true'>{good}</section>"
         f"<section class='chart' data-has-figure='true'>{broken}</section>"
@@ -149,10 +162,10 @@ def tiny_warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
 
 def test_readings_are_computed_from_the_data(tiny_warehouse) -> None:
     # champions: 2 of 5 buyers = 40%; revenue 800 of 1000 = 80%.
-    rfm = report.rfm_grid(tiny_warehouse)
+    rfm = report.rfm_grid(tiny_warehouse, SETTINGS)
     assert rfm.reading == "'champions' are 40% of buyers and bring 80% of revenue."
     # 3 of 100 input rows rejected = 3.00%; most common: orders' missing customer_id.
-    quality = report.data_quality(tiny_warehouse)
+    quality = report.data_quality(tiny_warehouse, SETTINGS)
     assert quality.reading == (
         "3 of 100 input rows (3.00%) were set aside; the most common reason: "
         "orders: missing customer_id."
@@ -169,7 +182,7 @@ def test_empty_tables_say_why(tiny_warehouse) -> None:
             purchase_model varchar, calibration_end_date date)
         """
     )
-    result = report.btyd_calibration_holdout(tiny_warehouse)
+    result = report.btyd_calibration_holdout(tiny_warehouse, SETTINGS)
     assert result.figure is None
     assert "no orders after as_of_date" in result.empty_reason
 
@@ -199,10 +212,228 @@ def test_backtest_reading_names_its_window(tiny_warehouse, kind, error, opening)
                backtest_kind, purchase_model, calibration_end_date)
         """
     )
-    result = report.btyd_calibration_holdout(tiny_warehouse)
+    result = report.btyd_calibration_holdout(tiny_warehouse, SETTINGS)
     # 0.25 -> "25% more"; -0.125 -> "12% fewer" (Python rounds half to even).
     amount = "25% more" if error > 0 else "12% fewer"
     assert result.reading == (
         f"{opening} pareto_nbd predicted {amount} purchases than customers made"
         " in total."
     )
+
+
+# --- what the report says, against the marts ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_page(demo_build, tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("demo_report")
+    return report.write_report(demo_build.database, out, SETTINGS).read_text()
+
+
+def _to_do_rows(page: str) -> list[tuple[int, str, str]]:
+    """(rank, customer, action cell) of each row of the to-do table, in order."""
+    rows = re.findall(
+        r"<tr data-rank='(\d+)' data-customer='([^']*)'><td>\d+</td><td>[^<]*</td>"
+        r"<td>([^<]*)</td>",
+        page,
+    )
+    return [(int(rank), customer, action) for rank, customer, action in rows]
+
+
+def test_report_starts_with_the_first_actions_of_customer_actions(
+    demo_build, demo_page
+) -> None:
+    expected = demo_build.query(
+        "select action_rank, customer_id, action, channel"
+        " from marts.customer_actions where is_worth_acting"
+        " order by action_rank limit 10"
+    )
+    rank_one = demo_build.query(
+        "select customer_id, action from marts.customer_actions where action_rank = 1"
+    )
+    shown = _to_do_rows(demo_page)
+    # Before any chart: the to-do list comes first.
+    assert demo_page.index("id='to-do'") < demo_page.index("class='chart'")
+    assert shown[0][:2] == (1, rank_one[0][0])
+    assert shown[0][2].startswith(rank_one[0][1])
+    assert [(r, c, f"{a} ({ch})") for r, c, a, ch in expected] == shown
+
+
+def test_the_named_churn_model_is_the_one_behind_churn_scores(demo_build) -> None:
+    (version,) = demo_build.query(
+        "select distinct model_version from marts.churn_scores"
+    )
+    # churn-<model_name>-v<n> (model_runs.model_version)
+    published = re.fullmatch(r"churn-(\w+)-v\d+", version[0]).group(1)
+    with demo_build.connect() as connection:
+        result = report.churn_models(connection, SETTINGS)
+    named = re.match(r"Churn scores come from [^(]*\((\w+)\)", result.reading)
+    assert named and named.group(1) == published, result.reading
+    assert "best" not in result.reading
+
+
+@pytest.fixture
+def churn_marts(tiny_warehouse) -> duckdb.DuckDBPyConnection:
+    """The candidate looks best on the holdout, but the baseline is published."""
+    tiny_warehouse.sql(
+        """
+        create table marts.model_evaluations as
+        select * from (values
+            ('r1', 'logistic_regression', false, false, 'roc_auc', 0.886, 0.86, 0.91,
+             'holdout'),
+            ('r1', 'bgnbd_expected_purchases', true, true, 'roc_auc', 0.881, 0.85,
+             0.91, 'holdout'),
+            ('r1', 'recency', true, false, 'roc_auc', 0.873, 0.84, 0.90, 'holdout')
+        ) as t(model_run_id, model_name, is_baseline, is_selected, metric, value,
+               ci_lower, ci_upper, evaluated_on);
+        create table marts.model_calibration as
+        select * from (values ('r1', 'bgnbd_expected_purchases', 1, 0.2, 0.25))
+            as t(model_run_id, model_name, calibration_bin,
+                 mean_predicted_probability, observed_churn_rate)
+        """
+    )
+    return tiny_warehouse
+
+
+def test_an_unpublished_candidate_is_never_called_the_best(churn_marts) -> None:
+    reading = report.churn_models(churn_marts, SETTINGS).reading
+    assert reading.startswith(
+        "Churn scores come from the simple baseline BG/NBD expected purchases "
+        "(bgnbd_expected_purchases): it ranks holdout customers with ROC AUC 0.881."
+    ), reading
+    assert "0.886 here but is not published" in reading
+    assert "best" not in reading
+
+
+@pytest.fixture
+def survey_marts(tiny_warehouse) -> duckdb.DuckDBPyConnection:
+    """March has 3 NPS answers (+33), February 50 (-10); min_survey_answers 20."""
+    tiny_warehouse.sql(
+        """
+        create table marts.survey_scores as
+        select * from (values
+            (date '2024-02-01', -10.0, 50, 70.0, 40),
+            (date '2024-03-01', 33.3, 3, 100.0, 2)
+        ) as t(period_start, nps, nps_responses, csat, csat_responses);
+        create table marts.survey_scores_by_group as
+        select * from (values
+            ('lifecycle_stage', 'active', -10.0, 347, 73.0, 248),
+            ('lifecycle_stage', 'at_risk', -16.0, 69, 67.0, 52),
+            ('lifecycle_stage', 'reactivated', 33.3, 6, 100.0, 1)
+        ) as t(group_type, group_value, nps, nps_responses, csat, csat_responses)
+        """
+    )
+    return tiny_warehouse
+
+
+def test_small_survey_samples_are_marked_and_left_out(survey_marts) -> None:
+    over_time = report.satisfaction_over_time(survey_marts, SETTINGS)
+    nps = next(t for t in over_time.figure.data if t.name.startswith("NPS ("))
+    # 50 answers: a full point; 3 answers (< 20): hollow, and labelled.
+    assert list(nps.marker.symbol) == ["circle", "circle-open"]
+    assert list(nps.customdata) == ["n = 50", "n = 3 (too few)"]
+    assert over_time.reading == "Latest reliable NPS -10 (2024-02, 50 answers)."
+    by_stage = report.satisfaction_by_stage(survey_marts, SETTINGS)
+    bars = next(t for t in by_stage.figure.data if t.name.startswith("NPS"))
+    assert list(bars.x) == ["active", "at_risk", "reactivated"]
+    assert list(bars.marker.pattern.shape) == ["", "", "/"]
+    assert list(bars.text) == ["n = 347", "n = 69", "n = 6 (too few)"]
+    # reactivated's +33 on 6 answers is not "the highest".
+    assert "highest among active customers (-10)" in by_stage.reading
+
+
+CARTESIAN = {"scatter", "bar", "heatmap", "histogram", "box"}
+
+
+def _untitled(figure: go.Figure) -> list[str]:
+    """Axes and colour bars of a figure's JSON that have no title text."""
+    spec = figure.to_plotly_json()
+    layout = spec["layout"]
+    missing = []
+    for trace in spec["data"]:
+        if trace.get("type", "scatter") in CARTESIAN:
+            for letter in ("x", "y"):
+                axis = trace.get(f"{letter}axis", letter).replace(
+                    letter, f"{letter}axis"
+                )
+                if not layout.get(axis, {}).get("title", {}).get("text"):
+                    missing.append(axis)
+        marker = trace.get("marker", {})
+        scaled = (
+            trace.get("type") in {"heatmap", "contour", "histogram2d"}
+            or "colorscale" in trace
+            or "colorscale" in marker
+        )
+        colour_bar = trace.get("colorbar", marker.get("colorbar", {}))
+        shown = trace.get("showscale", marker.get("showscale", True))
+        if scaled and shown and not colour_bar.get("title", {}).get("text"):
+            missing.append(f"{trace.get('type')} colour bar")
+    return missing
+
+
+def test_the_title_check_finds_a_missing_title() -> None:
+    figure = go.Figure(go.Heatmap(z=[[1, 2]], yaxis="y2"))
+    figure.update_layout(xaxis_title="x", yaxis2={"overlaying": "y"})
+    assert _untitled(figure) == ["yaxis2", "heatmap colour bar"]
+
+
+def test_every_axis_and_colour_bar_has_a_title(demo_build) -> None:
+    with demo_build.connect() as connection:
+        results = {
+            chart.key: chart.build(connection, SETTINGS) for chart in report.CHARTS
+        }
+    untitled = {
+        key: _untitled(result.figure)
+        for key, result in results.items()
+        if result.figure is not None and _untitled(result.figure)
+    }
+    assert untitled == {}
+
+
+def test_amounts_carry_the_currency(demo_build, demo_page) -> None:
+    assert report.money(1234.4, "EUR") == "EUR 1,234"
+    assert report.money(81.649, "EUR") == "EUR 81.65"
+    (total,) = demo_build.query(
+        "select sum(expected_net_value) from marts.customer_actions"
+        " where is_worth_acting"
+    )[0]
+    assert f"together worth EUR {total:,.0f} net" in demo_page
+    assert "amounts in <b>EUR</b>" in demo_page
+    assert "USD" not in demo_page.replace(get_plotlyjs(), "")
+
+
+def _run_report(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "customer_lifecycle.report", *args],
+        capture_output=True, text=True, cwd=cwd, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("database", ["missing.duckdb", "empty.duckdb"])
+def test_before_any_build_one_line_and_no_traceback(tmp_path, database) -> None:
+    duckdb.connect(str(tmp_path / "empty.duckdb")).close()
+    project = Path(__file__).resolve().parents[2]
+    completed = _run_report(
+        "--out", str(tmp_path / "out"), "--database", str(tmp_path / database),
+        cwd=project,
+    )  # fmt: skip
+    assert completed.returncode != 0
+    assert completed.stdout == ""
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert lines[0].endswith(f"{tmp_path / database}: run dbt build first"), lines
+    assert not (tmp_path / "out").exists()
+
+
+def test_defaults_come_from_the_project_vars(demo_build, tmp_path) -> None:
+    (tmp_path / "dbt_project.yml").write_text(
+        "vars:\n  currency: GBP\n  report_min_survey_answers: 5000\n"
+    )
+    cli.main(
+        ["--out", str(tmp_path / "out"), "--database", str(demo_build.database),
+         "--project-dir", str(tmp_path)]
+    )  # fmt: skip
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert "amounts in <b>GBP</b>" in page
+    # No period has 5000 answers: no NPS reading is trusted.
+    assert "No period has 5000 NPS answers yet" in page
