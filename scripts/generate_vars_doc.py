@@ -63,6 +63,10 @@ not texts (`12`, not `"12"`), and a whole number has no decimal point.
 """
 
 
+# A choice of more values than this is not listed in the page (currency codes).
+LONGEST_CHOICE = 12
+
+
 class _Return(Exception):
     """dbt's return(): a macro hands its value back by raising it."""
 
@@ -102,9 +106,11 @@ def dbt_macros(path: Path, **extra) -> dict:
 def var_rules() -> tuple[list[dict], object]:
     """The rules of macros/check_vars.sql and its _var_allowed macro."""
     run_vars = dbt_macros(ROOT / "macros" / "run_vars.sql")
+    codes = dbt_macros(ROOT / "macros" / "iso_4217_codes.sql")
     check_vars = dbt_macros(
         ROOT / "macros" / "check_vars.sql",
         time_units=dbt_returning(run_vars["time_units"]),
+        iso_4217_codes=dbt_returning(codes["iso_4217_codes"]),
     )
     rules = dbt_returning(check_vars["var_rules"])()
     return rules, dbt_returning(check_vars["_var_allowed"])
@@ -175,6 +181,8 @@ def render() -> str:
             ]
             current = section
         text = allowed(rule, {})
+        if rule["kind"] == "choice" and len(rule["values"]) > LONGEST_CHOICE:
+            text = f"one of {len(rule['values'])} values: see the var's rule"
         if rule.get("min_var"):
             text += f" and >= `{rule['min_var']}`"
         default = defaults.get(name, rule.get("default"))
