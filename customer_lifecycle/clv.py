@@ -91,15 +91,29 @@ def fit_pareto_nbd_sampled(
     max_customers: int = PARETO_FIT_MAX_CUSTOMERS,
     seed: int = 0,
     max_iterations: int = btyd.MAX_ITERATIONS,
+    weights=None,
 ) -> btyd.FitResult:
     """Pareto/NBD fit; on a fixed-seed sample of ``max_customers`` rows when larger.
 
+    ``weights``: customers per row (distinct patterns with counts); the sample
+    is then a multivariate hypergeometric draw of the counts, the same as
+    drawing ``max_customers`` customers without replacement.
     The log-likelihood is then recomputed on all rows at the sample's optimum
     and the standard errors are scaled to all rows (``se * sqrt(m / n)``, the
     information grows with the number of customers), so the figures compare
     with BG/NBD's on the full data; the message says so.
     """
     x, tx, t = (np.asarray(v, dtype=float) for v in (x, tx, t))
+    if weights is not None:
+        return _fit_pareto_nbd_weighted(
+            x,
+            tx,
+            t,
+            np.asarray(weights, dtype=np.int64),
+            max_customers,
+            seed,
+            max_iterations,
+        )
     n = x.size
     if n <= max_customers:
         return pareto_nbd.fit_pareto_nbd(x, tx, t, max_iterations=max_iterations)
@@ -108,8 +122,15 @@ def fit_pareto_nbd_sampled(
     result = pareto_nbd.fit_pareto_nbd(
         x[pick], tx[pick], t[pick], max_iterations=max_iterations
     )
+    return _scaled_to_all(result, x, tx, t, np.ones(n), max_customers)
+
+
+def _scaled_to_all(result, x, tx, t, w, max_customers) -> btyd.FitResult:
+    """A sample's fit with the log-likelihood of all rows (weights ``w``) and
+    standard errors scaled to all of them."""
+    n = int(w.sum())
     theta = np.array([result.params[k] for k in pareto_nbd.PARAMETER_NAMES])
-    problem = pareto_nbd.ParetoNbdProblem(x, tx, t, np.ones(n))
+    problem = pareto_nbd.ParetoNbdProblem(x, tx, t, w)
     result.log_likelihood = -problem.nll_grad(theta)[0]
     scale = math.sqrt(max_customers / n)
     result.standard_errors = {k: v * scale for k, v in result.standard_errors.items()}
@@ -121,8 +142,32 @@ def fit_pareto_nbd_sampled(
     return result
 
 
-def _fitters(x, tx, t, m, max_iterations) -> dict[str, Callable[[], btyd.FitResult]]:
+def _fit_pareto_nbd_weighted(x, tx, t, w, max_customers, seed, max_iterations):
+    """:func:`fit_pareto_nbd_sampled` on patterns with counts ``w``."""
+    n = int(w.sum())
+    if n <= max_customers:
+        return pareto_nbd.fit_pareto_nbd(
+            x, tx, t, weights=w, max_iterations=max_iterations
+        )
+    drawn = np.random.default_rng(seed).multivariate_hypergeometric(w, max_customers)
+    keep = drawn > 0
+    result = pareto_nbd.fit_pareto_nbd(
+        x[keep], tx[keep], t[keep], weights=drawn[keep], max_iterations=max_iterations
+    )
+    return _scaled_to_all(result, x, tx, t, w.astype(float), max_customers)
+
+
+def _fitters(
+    x, tx, t, m, max_iterations, weights=None
+) -> dict[str, Callable[[], btyd.FitResult]]:
     limit = {"max_iterations": max_iterations}
+    if weights is not None:
+        return {
+            "bg_nbd": lambda: btyd.fit_bgnbd(x, tx, t, weights=weights, **limit),
+            "pareto_nbd": lambda: fit_pareto_nbd_sampled(
+                x, tx, t, weights=weights, **limit
+            ),
+        }
     return {
         "bg_nbd": lambda: btyd.fit_bgnbd(x, tx, t, **limit),
         "pareto_nbd": lambda: fit_pareto_nbd_sampled(x, tx, t, **limit),
@@ -159,9 +204,13 @@ def _fit_row(name, fit, n_rows, min_customers) -> dict:
     return row
 
 
-def _run_name(model_name: str, fit_role: str) -> str:
-    """Run-log name of a fit: the model, with '_backtest' for a backtest refit."""
-    return model_name if fit_role == "scoring" else f"{model_name}_backtest"
+def _run_name(model_name: str, fit_role: str, origin_index: int | None = None) -> str:
+    """Run-log name of a fit: the model, with '_backtest' for a backtest refit
+    and '_<origin_index>' for one of several origins."""
+    if fit_role == "scoring":
+        return model_name
+    suffix = "" if origin_index is None else f"_{int(origin_index)}"
+    return f"{model_name}_backtest{suffix}"
 
 
 def fit_btyd(
@@ -172,6 +221,7 @@ def fit_btyd(
     fit_role: str = "scoring",
     models: tuple[str, ...] = (*PURCHASE_MODELS, "gamma_gamma"),
     max_iterations: int = btyd.MAX_ITERATIONS,
+    origin_index: int | None = None,
 ) -> pd.DataFrame:
     """Fit the BTYD models; one run-log row per model (``run_log.RUN_SCHEMA`` +
     :data:`FIT_COLUMNS`).
@@ -180,8 +230,10 @@ def fit_btyd(
     (frequency, recency, t, monetary_value) as of ``as_of_date``. Gamma-Gamma
     uses only customers with frequency > 0 and monetary_value > 0.
     ``fit_role``: 'scoring' (the fits behind the predictions) or 'backtest'
-    (the fits of an internal backtest's calibration period, named
-    ``<model>_backtest`` in the run log).
+    (the fits of an internal backtest origin's calibration period, named
+    ``<model>_backtest_<origin_index>`` in the run log). With a ``customers``
+    column the rows are distinct patterns and it holds their counts (the fit
+    weights).
     ``model_run_id`` is ``run_log.model_run_id(model, as_of_date, parameters)``;
     a failed fit's parameters are its settings. A fit that did not converge
     (``max_iterations`` bounds each optimiser run) is 'failed', with the reason.
@@ -196,17 +248,23 @@ def fit_btyd(
     )
     repeat = (x > 0) & (m > 0)
     as_of = pd.Timestamp(as_of_date)
-    fitters = _fitters(x, tx, t, m, max_iterations)
+    weights = (
+        summary["customers"].to_numpy(dtype=np.int64)
+        if "customers" in summary
+        else None
+    )
+    fitters = _fitters(x, tx, t, m, max_iterations, weights)
+    customers = len(x) if weights is None else int(weights.sum())
     rows = []
     for name in models:
-        n_rows = int(repeat.sum()) if name == "gamma_gamma" else len(x)
+        n_rows = int(repeat.sum()) if name == "gamma_gamma" else customers
         row = _fit_row(name, fitters[name], n_rows, min_customers)
         settings = run_log.to_json(
             {"time_unit": time_unit, "btyd_min_customers": min_customers}
         )
         row.update(
             record_type="run",
-            model_name=_run_name(name, fit_role),
+            model_name=_run_name(name, fit_role, origin_index),
             model_version=f"{name}-v1",
             as_of_date=as_of.date(),
             training_rows=n_rows,
@@ -231,37 +289,46 @@ def fit_btyd(
 @single_threaded
 def fit_btyd_runs(
     summary: pd.DataFrame,
-    backtest_summary: pd.DataFrame,
+    backtest_patterns: pd.DataFrame,
     backtest_window: pd.DataFrame,
     as_of_date,
     time_unit: str,
     min_customers: int,
 ) -> pd.DataFrame:
-    """The scoring fits, and the purchase models refitted on the calibration
-    summary when the backtest is internal (``backtest_kind = 'internal'``: no
-    orders after as_of_date, so the window is the last stretch before it).
-    An external backtest scores the holdout with the scoring fits."""
+    """The scoring fits, and the purchase models refitted at each origin of an
+    internal backtest (no orders after as_of_date), on that origin's patterns
+    (``origin_index``, frequency, recency, t, customers), as of its
+    calibration_end_date. An external backtest scores its holdout with the
+    scoring fits."""
     frames = [fit_btyd(summary, as_of_date, time_unit, min_customers)]
-    window = backtest_window.iloc[0]
-    if window["backtest_kind"] == "internal":
+    internal = backtest_window.loc[backtest_window["backtest_kind"] == "internal"]
+    for origin in internal.sort_values("origin_index").itertuples():
+        patterns = backtest_patterns.loc[
+            backtest_patterns["origin_index"] == origin.origin_index
+        ]
         frames.append(
             fit_btyd(
-                backtest_summary,
-                window["calibration_end_date"],
+                patterns,
+                origin.calibration_end_date,
                 time_unit,
                 min_customers,
                 fit_role="backtest",
                 models=PURCHASE_MODELS,
+                origin_index=origin.origin_index,
             )
         )
     return pd.concat(frames, ignore_index=True)
 
 
 def fitted_parameters(
-    runs: pd.DataFrame, model_name: str, fit_role: str = "scoring"
+    runs: pd.DataFrame,
+    model_name: str,
+    fit_role: str = "scoring",
+    origin_index: int | None = None,
 ) -> dict[str, float] | None:
-    """Parameters of a usable fit (fitted or degenerate) from the run log, else None."""
-    row = runs.loc[runs["model_name"] == _run_name(model_name, fit_role)]
+    """Parameters of a usable fit (fitted or degenerate) from the run log, else
+    None; ``origin_index`` picks one backtest origin's refit."""
+    row = runs.loc[runs["model_name"] == _run_name(model_name, fit_role, origin_index)]
     if row.empty or row["status"].iloc[0] not in ("fitted", "degenerate"):
         return None
     return json.loads(row["parameters"].iloc[0])
@@ -439,46 +506,61 @@ def predict_customer_value(
     return pd.concat(frames, ignore_index=True)[PREDICTION_COLUMNS]
 
 
+#: Columns of :func:`predict_backtest_purchases`.
+BACKTEST_PREDICTION_COLUMNS = [
+    "origin_index",
+    "purchase_model",
+    "frequency",
+    "recency",
+    "t",
+    "predicted_purchases",
+]
+
+
 @single_threaded
 def predict_backtest_purchases(
-    backtest_summary: pd.DataFrame,
+    backtest_patterns: pd.DataFrame,
     runs: pd.DataFrame,
     backtest_window: pd.DataFrame,
     time_unit_days: float,
 ) -> pd.DataFrame:
-    """Expected purchases in the backtest window per customer and purchase model.
+    """Expected purchases in each origin's holdout, per pattern and purchase model.
 
-    ``backtest_summary``: (frequency, recency, t) as of the window's
-    calibration_end_date. The fits are those of that date: the 'backtest' fits
-    for an internal backtest, the 'scoring' fits for an external one. Columns:
-    customer_id, purchase_model, predicted_purchases (null when the fit failed);
-    no rows when the window is empty.
+    ``backtest_patterns``: origin_index, frequency, recency, t as of the
+    origin's calibration_end_date. The fits are those of that date: the origin's
+    'backtest' fits for an internal backtest, the 'scoring' fits for an
+    external one. Columns :data:`BACKTEST_PREDICTION_COLUMNS`;
+    predicted_purchases is null where the fit failed.
     """
-    window = backtest_window.iloc[0]
-    days = float(window["backtest_days"] or 0)
-    role = "backtest" if window["backtest_kind"] == "internal" else "scoring"
-    columns = ["customer_id", "purchase_model", "predicted_purchases"]
-    if days <= 0 or backtest_summary.empty:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
-            {"customer_id": "string", "purchase_model": "string"}
+    frames = [
+        pd.DataFrame({c: pd.Series(dtype=float) for c in BACKTEST_PREDICTION_COLUMNS})
+    ]
+    for origin in backtest_window.sort_values("origin_index").itertuples():
+        patterns = backtest_patterns.loc[
+            backtest_patterns["origin_index"] == origin.origin_index
+        ]
+        if float(origin.backtest_days or 0) <= 0 or patterns.empty:
+            continue
+        internal = origin.backtest_kind == "internal"
+        x, tx, t = (
+            patterns[c].to_numpy(dtype=float) for c in ("frequency", "recency", "t")
         )
-    distinct, codes = _patterns(backtest_summary, ["frequency", "recency", "t"])
-    x, tx, t = (distinct[c].to_numpy() for c in distinct.columns)
-    frames = []
-    for name in PURCHASE_MODELS:
-        params = fitted_parameters(runs, name, role)
-        predicted = (
-            _expected(name, params, days / time_unit_days, x, tx, t)[codes]
-            if params is not None
-            else np.full(len(codes), np.nan)
-        )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "customer_id": backtest_summary["customer_id"].to_numpy(),
-                    "purchase_model": name,
-                    "predicted_purchases": predicted,
-                }
+        for name in PURCHASE_MODELS:
+            params = fitted_parameters(
+                runs,
+                name,
+                "backtest" if internal else "scoring",
+                origin.origin_index if internal else None,
             )
-        )
-    return pd.concat(frames, ignore_index=True)
+            out = patterns[["origin_index", "frequency", "recency", "t"]].copy()
+            out["purchase_model"] = name
+            out["predicted_purchases"] = (
+                _expected(name, params, origin.backtest_days / time_unit_days, x, tx, t)
+                if params is not None
+                else np.nan
+            )
+            frames.append(out)
+    frame = pd.concat(frames, ignore_index=True)[BACKTEST_PREDICTION_COLUMNS]
+    return frame.astype(
+        {"origin_index": "int32", "purchase_model": "string", "frequency": "int64"}
+    )

@@ -39,3 +39,22 @@
 {% macro annual_discount_rate_var() %}
     {{ return(_value_var('annual_discount_rate')) }}
 {% endmacro %}
+
+
+{#- var btyd_backtest_origins: origins of the internal purchase-model backtest. -#}
+{% macro btyd_backtest_origins_var() %}
+    {{ return(_value_var('btyd_backtest_origins')) }}
+{% endmacro %}
+
+
+{#- var btyd_backtest_min_days: a shorter holdout is not evaluable. -#}
+{% macro btyd_backtest_min_days_var() %}
+    {{ return(_value_var('btyd_backtest_min_days')) }}
+{% endmacro %}
+
+
+{#- var btyd_backtest_min_calibration_days: the calibration floor (a seasonal
+    year) of the internal backtest, where the data allows. -#}
+{% macro btyd_backtest_min_calibration_days_var() %}
+    {{ return(_value_var('btyd_backtest_min_calibration_days')) }}
+{% endmacro %}

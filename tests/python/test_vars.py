@@ -96,6 +96,21 @@ OUT_OF_RANGE = [
         "var btyd_backtest_days must be null or a whole number >= 1, got 0",
     ),
     (
+        "btyd_backtest_origins",
+        0,
+        "var btyd_backtest_origins must be a whole number >= 1, got 0",
+    ),
+    (
+        "btyd_backtest_min_days",
+        0,
+        "var btyd_backtest_min_days must be a whole number >= 1, got 0",
+    ),
+    (
+        "btyd_backtest_min_calibration_days",
+        -1,
+        "var btyd_backtest_min_calibration_days must be a whole number >= 0, got -1",
+    ),
+    (
         "ltv_window_periods",
         0,
         "var ltv_window_periods must be a whole number >= 1, got 0",

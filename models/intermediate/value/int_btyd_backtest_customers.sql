@@ -1,5 +1,6 @@
-{#- Per backtest customer: predicted (per purchase model, and of the model that
-    customer_clv uses) and actual purchase days in the backtest window. -#}
+{#- Per backtest origin and customer: predicted (per purchase model, and of the
+    model that customer_clv uses) and actual purchase days in the origin's
+    holdout. -#}
 with backtest_customers as (
     select * from {{ ref('int_btyd_backtest_summary') }}
 ),
@@ -18,13 +19,23 @@ backtest_window as (
 
 by_model as (
     select
-        customer_id,
-        max(case when purchase_model = 'bg_nbd' then predicted_purchases end)
-            as bg_nbd_predicted_purchases,
-        max(case when purchase_model = 'pareto_nbd' then predicted_purchases end)
-            as pareto_nbd_predicted_purchases
-    from predictions
-    group by customer_id
+        backtest_customers.origin_index,
+        backtest_customers.customer_id,
+        max(case
+            when predictions.purchase_model = 'bg_nbd'
+                then predictions.predicted_purchases
+        end) as bg_nbd_predicted_purchases,
+        max(case
+            when predictions.purchase_model = 'pareto_nbd'
+                then predictions.predicted_purchases
+        end) as pareto_nbd_predicted_purchases
+    from backtest_customers
+    inner join predictions
+        on backtest_customers.origin_index = predictions.origin_index
+        and backtest_customers.frequency = predictions.frequency
+        and backtest_customers.recency = predictions.recency
+        and backtest_customers.t = predictions.t
+    group by backtest_customers.origin_index, backtest_customers.customer_id
 ),
 
 selected as (
@@ -34,6 +45,7 @@ selected as (
 
 scored as (
     select
+        backtest_customers.origin_index,
         backtest_customers.customer_id,
         backtest_window.as_of_date,
         backtest_window.backtest_kind,
@@ -54,10 +66,12 @@ scored as (
             else by_model.bg_nbd_predicted_purchases
         end - backtest_customers.actual_purchases as error
     from backtest_customers
-    cross join backtest_window
+    inner join backtest_window
+        on backtest_customers.origin_index = backtest_window.origin_index
     cross join selected
     inner join by_model
-        on backtest_customers.customer_id = by_model.customer_id
+        on backtest_customers.origin_index = by_model.origin_index
+        and backtest_customers.customer_id = by_model.customer_id
 ),
 
 final as (

@@ -1,5 +1,6 @@
-"""Expected purchases of each backtest customer in the backtest window, per
-purchase model, from the fits of the window's calibration date.
+"""Expected purchases in each backtest origin's holdout, per purchase model and
+distinct (frequency, recency, t) pattern, from the fits of the origin's
+calibration date; the customers get them back in SQL.
 
 Thin: the maths is in customer_lifecycle.clv.predict_backtest_purchases.
 """
@@ -8,14 +9,14 @@ from customer_lifecycle.clv import predict_backtest_purchases
 
 
 def model(dbt, session):
-    summary = dbt.ref("int_btyd_backtest_summary").df()
-    summary = summary.sort_values("customer_id").reset_index(drop=True)
+    patterns = (
+        dbt.ref("int_btyd_backtest_patterns")
+        .order("origin_index, frequency, recency, t")
+        .df()
+    )
     runs = dbt.ref("int_btyd_fitted").df()
     window = dbt.ref("int_btyd_backtest_window").df()
     context = dbt.ref("int_run_context").df().iloc[0]
-    predictions = predict_backtest_purchases(
-        summary, runs, window, time_unit_days=float(context["time_unit_days"])
-    )
-    return predictions.sort_values(["customer_id", "purchase_model"]).reset_index(
-        drop=True
+    return predict_backtest_purchases(
+        patterns, runs, window, time_unit_days=float(context["time_unit_days"])
     )

@@ -1,7 +1,8 @@
-{#- Per backtest customer: the BTYD summary (frequency, recency, t) as of the
-    window's calibration_end_date, and the actual purchase days in the window.
-    Customers whose first purchase is after calibration_end_date are not in the
-    backtest (the models predict repeat purchases of known customers). -#}
+{#- Per backtest origin and customer: the BTYD summary (frequency, recency, t)
+    as of the origin's calibration_end_date, and the actual purchase days in its
+    holdout. Customers whose first purchase is after calibration_end_date are
+    not in that origin (the models predict repeat purchases of known
+    customers); an origin without a holdout (backtest_days 0) has no rows. -#}
 with purchase_days as (
     select * from {{ ref('int_orders_aggregated_to_customer_days') }}
 ),
@@ -20,6 +21,7 @@ actuals as (
 
 calibration_days as (
     select
+        backtest_window.origin_index,
         purchase_days.customer_id,
         min(purchase_days.purchase_date) as first_purchase_date,
         max(purchase_days.purchase_date) as last_purchase_date,
@@ -28,11 +30,12 @@ calibration_days as (
     inner join backtest_window
         on purchase_days.purchase_date <= backtest_window.calibration_end_date
     where backtest_window.backtest_days > 0
-    group by purchase_days.customer_id
+    group by backtest_window.origin_index, purchase_days.customer_id
 ),
 
 final as (
     select
+        calibration_days.origin_index,
         calibration_days.customer_id,
         backtest_window.backtest_kind,
         backtest_window.calibration_end_date,
@@ -55,10 +58,12 @@ final as (
         ) as t,
         cast(coalesce(actuals.actual_purchases, 0) as integer) as actual_purchases
     from calibration_days
-    cross join backtest_window
+    inner join backtest_window
+        on calibration_days.origin_index = backtest_window.origin_index
     cross join run_context
     left join actuals
-        on calibration_days.customer_id = actuals.customer_id
+        on calibration_days.origin_index = actuals.origin_index
+        and calibration_days.customer_id = actuals.customer_id
 )
 
 select * from final

@@ -1,5 +1,6 @@
 {#- Actual purchases (distinct purchase days, as the BTYD models count them) of
-    each customer in the backtest window (calibration_end_date, backtest_end_date]. -#}
+    each customer in each backtest origin's holdout
+    (calibration_end_date, backtest_end_date]. -#}
 with orders as (
     select * from {{ ref('stg_input__orders') }}
 ),
@@ -10,6 +11,7 @@ backtest_window as (
 
 final as (
     select
+        backtest_window.origin_index,
         orders.customer_id,
         count(distinct orders.order_date) as actual_purchases
     from orders
@@ -17,7 +19,7 @@ final as (
         on orders.order_date > backtest_window.calibration_end_date
         and orders.order_date <= backtest_window.backtest_end_date
     where not orders.is_refund
-    group by orders.customer_id
+    group by backtest_window.origin_index, orders.customer_id
 )
 
 select * from final
