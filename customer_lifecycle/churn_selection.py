@@ -45,6 +45,7 @@ __all__ = [
     "EvaluationSet",
     "backtest",
     "evaluate_models",
+    "has_bgnbd",
     "publish_decision",
     "rolling_origins",
 ]
