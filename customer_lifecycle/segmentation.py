@@ -41,17 +41,14 @@ respondents only); these means are the "centroid in original units".
 
 * ``segment_id`` 1..k orders segments by centroid ``revenue`` descending
   (ties: ``recency_days`` ascending, then ``purchase_days`` descending).
-* Labels say where each segment's MEDIAN member stands in the population of
-  segmented customers, on three dimensions: recency (``recency_days``),
-  orders (``purchase_days``) and spend (``revenue``).  The
-  position of a value ``v`` is its mid-rank ECDF
-  ``(#{x < v} + #{x = v} / 2) / n``; below 1/3 is low, above 2/3 high, else
-  middle.  Words: recency "recent" (low days) / "mid-recency" / "lapsed";
-  orders "occasional" / "regular" / "frequent"; spend "low spend" /
-  "mid spend" / "high spend".  Label = "<recency>, <orders>, <spend>".  So a
-  segment is "recent" only if its typical member bought more recently than
-  two thirds of the customers.  Duplicate labels get " 1", " 2", ... in
-  segment_id order.  No lifecycle-stage word is used (issue 12).
+* Labels (:func:`customer_lifecycle.segment_labels.segment_labels`) name each
+  segment by the columns where its centroid (the members' mean in the
+  standardised model space, where the population's mean is 0) deviates most
+  from the population, a word for each by the side it stands on ("recent" /
+  "lapsed", "occasional" / "frequent", "low spend" / "high spend", ...), with
+  more columns only where two segments would otherwise share a name: labels are
+  distinct and agree with the centroid's position. No lifecycle-stage word is
+  used (issue 12).
 """
 
 from __future__ import annotations
@@ -64,6 +61,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_samples
 from sklearn.preprocessing import StandardScaler
 
+from customer_lifecycle.segment_labels import segment_labels
 from customer_lifecycle.threads import one_numeric_thread
 
 __all__ = [
@@ -186,78 +184,6 @@ def _scaling_table(
     )
 
 
-#: (dimension, population column, words for low / middle / high position).
-#: Recency is reversed: a LOW recency_days means the segment bought recently.
-LABEL_DIMENSIONS: list[tuple[str, str, tuple[str, str, str]]] = [
-    ("recency", "recency_days", ("recent", "mid-recency", "lapsed")),
-    ("orders", "purchase_days", ("occasional", "regular", "frequent")),
-    ("spend", "revenue", ("low spend", "mid spend", "high spend")),
-]
-#: Position (mid-rank ECDF) below which a segment is "low", above which "high".
-LABEL_TERTILES: tuple[float, float] = (1.0 / 3.0, 2.0 / 3.0)
-
-
-def population_position(population: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Mid-rank position of each value in the population, in [0, 1].
-
-    ``position(v) = (#{x < v} + #{x = v} / 2) / n``: the share of the population
-    below ``v``, counting ties as half.  A value equal to everyone's gets 0.5;
-    with 60% one-time buyers the position of 1 order is 0.3.
-    """
-    pop = np.sort(np.asarray(population, dtype=float))
-    pop = pop[~np.isnan(pop)]
-    vals = np.asarray(values, dtype=float)
-    if len(pop) == 0:
-        return np.full(len(vals), 0.5)
-    below = np.searchsorted(pop, vals, side="left")
-    at_or_below = np.searchsorted(pop, vals, side="right")
-    return (below + (at_or_below - below) / 2.0) / len(pop)
-
-
-def _tier(position: float, words: tuple[str, str, str]) -> str:
-    low, high = LABEL_TERTILES
-    if position < low:
-        return words[0]
-    if position > high:
-        return words[2]
-    return words[1]
-
-
-def _labels_for(
-    medians: pd.DataFrame, population: pd.DataFrame
-) -> tuple[list[str], pd.DataFrame]:
-    """Labels from where each segment's median member stands in the population.
-
-    ``medians``: one row per segment (segment_id order) with the members'
-    median of every column of :data:`LABEL_DIMENSIONS`; ``population``: the
-    same columns for every segmented customer.  For each dimension the median
-    member's :func:`population_position` ``p`` gives the word: ``p < 1/3``
-    low, ``p > 2/3`` high, else middle (recency: low = "recent").  The label
-    is "<recency>, <orders>, <spend>", e.g. "recent, frequent, high spend".
-    The median member (not the mean) is used so that a segment of one-time
-    buyers with a few repeaters (mean 1.1 orders) stands where its typical
-    member stands.  Duplicate labels get " 1", " 2", ... in segment_id order.
-    Returns the labels and the positions (for the run log and the profiles).
-    """
-    positions = pd.DataFrame(index=medians.index)
-    words = []
-    for name, column, tiers in LABEL_DIMENSIONS:
-        pos = population_position(
-            population[column].to_numpy(dtype=float),
-            medians[column].to_numpy(dtype=float),
-        )
-        positions[f"{name}_position"] = pos
-        words.append([_tier(float(p), tiers) for p in pos])
-    labels = [", ".join(parts) for parts in zip(*words)]
-    final = list(labels)
-    for label in sorted(set(labels)):
-        where = [i for i, lab in enumerate(labels) if lab == label]
-        if len(where) > 1:
-            for rank, i in enumerate(where, start=1):
-                final[i] = f"{label} {rank}"
-    return final, positions.reset_index(drop=True)
-
-
 def _fit_candidates(
     X: np.ndarray,
     fit_idx: np.ndarray,
@@ -287,41 +213,8 @@ def _fit_candidates(
     return silhouette_by_k, models, values_by_k
 
 
-def segment_customers(
-    features: pd.DataFrame,
-    k: int | None = None,
-    k_range: tuple[int, int] = (3, 8),
-    silhouette_sample: int = 20000,
-    random_state: int = 42,
-    fit_sample: int = 200_000,
-    survey_min_coverage: float = 0.2,
-    recency_reference_days: float | None = None,
-) -> SegmentationResult:
-    """Cluster customers with KMeans and label the clusters (see module docstring).
-
-    Parameters
-    ----------
-    features
-        Output of :func:`~customer_lifecycle.features.build_customer_features`
-        (needs ``customer_id`` and :data:`BEHAVIOUR_COLUMNS`; survey columns
-        are optional).
-    k
-        Fixed number of segments; if None it is chosen by silhouette over
-        ``k_range`` (inclusive ``(k_min, k_max)``).
-    silhouette_sample
-        Maximum number of customers (fixed-seed sample) used for silhouette.
-    random_state
-        Seed for the samples and for KMeans.
-    fit_sample
-        KMeans is fitted on at most this many customers (fixed-seed sample)
-        and then predicts everyone.
-    survey_min_coverage
-        Minimum share of customers with a survey score for that score to be a
-        clustering input.
-    recency_reference_days
-        Ignored (kept for callers of the former recency-gap rule); labels
-        are positions in the population, see the module docstring.
-    """
+def _sorted_features(features: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer, sorted by customer_id; errors name what is wrong."""
     missing = [c for c in ["customer_id", *BEHAVIOUR_COLUMNS] if c not in features]
     if missing:
         raise KeyError(f"features is missing column(s) {missing}")
@@ -329,9 +222,10 @@ def segment_customers(
     feats["customer_id"] = feats["customer_id"].astype(str)
     if feats["customer_id"].duplicated().any():
         raise ValueError("features must have one row per customer_id")
-    feats = feats.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
-    n = len(feats)
+    return feats.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
+
+def _candidate_ks(k: int | None, k_range: tuple[int, int], n: int) -> list[int]:
     if k is not None:
         candidates = [int(k)]
     else:
@@ -343,81 +237,74 @@ def segment_customers(
         raise ValueError("k must be >= 1")
     if n < max(candidates) + 1:
         raise ValueError(f"need more than {max(candidates)} customers, got {n}")
+    return candidates
 
-    raw, model_columns, decisions = _prepare_matrix(feats, survey_min_coverage)
-    scaler = StandardScaler()
-    X = scaler.fit_transform(raw)
-    scaling = _scaling_table(model_columns, decisions, scaler)
 
+def _samples(
+    n: int, fit_sample: int, silhouette_sample: int, random_state: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed-seed row samples for the KMeans fit and for the silhouette."""
     rng = np.random.default_rng(random_state)
-    if n > fit_sample:
-        fit_idx = np.sort(rng.choice(n, size=fit_sample, replace=False))
-    else:
-        fit_idx = np.arange(n)
-    if n > silhouette_sample:
-        sil_idx = np.sort(rng.choice(n, size=silhouette_sample, replace=False))
-    else:
-        sil_idx = np.arange(n)
+    fit_idx = (
+        np.sort(rng.choice(n, size=fit_sample, replace=False))
+        if n > fit_sample
+        else np.arange(n)
+    )
+    sil_idx = (
+        np.sort(rng.choice(n, size=silhouette_sample, replace=False))
+        if n > silhouette_sample
+        else np.arange(n)
+    )
+    return fit_idx, sil_idx
 
-    # One BLAS/OpenMP thread whatever runs beside the fit (customer_lifecycle.threads).
-    with one_numeric_thread():
-        silhouette_by_k, models, sil_values_by_k = _fit_candidates(
-            X, fit_idx, sil_idx, candidates, random_state
-        )
-    if k is not None:
-        chosen = int(k)
-    else:
-        finite = {kk: s for kk, s in silhouette_by_k.items() if np.isfinite(s)}
-        if not finite:
-            raise ValueError("silhouette could not be computed for any k")
-        best = max(finite.values())
-        chosen = min(kk for kk, s in finite.items() if s == best)
-    km = models[chosen]
-    raw_labels = km.predict(X)
-    distances = np.linalg.norm(X - km.cluster_centers_[raw_labels], axis=1)
 
-    # ---- centroids in original units and deterministic ids / labels -------
+def _best_k(silhouette_by_k: dict[int, float]) -> int:
+    """The k with the highest finite silhouette (ties: the smaller k)."""
+    finite = {kk: s for kk, s in silhouette_by_k.items() if np.isfinite(s)}
+    if not finite:
+        raise ValueError("silhouette could not be computed for any k")
+    best = max(finite.values())
+    return min(kk for kk, s in finite.items() if s == best)
+
+
+def _segment_order(
+    feats: pd.DataFrame, raw_labels: np.ndarray, km: KMeans, chosen: int
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Centroids in original units per KMeans cluster and the cluster order.
+
+    ``order[i]`` is the cluster that becomes segment ``i + 1``: centroid
+    revenue descending, ties recency ascending, purchase days descending, then
+    the standardised centre coordinates.
+    """
     profile_src = pd.DataFrame({"cluster": raw_labels})
     for col in PROFILE_COLUMNS:
         profile_src[col] = feats[col].astype(float) if col in feats else np.nan
-    centroids = profile_src.groupby("cluster").mean()  # NaN-skipping means
-    centroids = centroids.reindex(range(chosen))
+    centroids = profile_src.groupby("cluster").mean().reindex(range(chosen))
     centroids["customers"] = np.bincount(raw_labels, minlength=chosen)
-    # lexicographic tie-breaks down to the standardised centre coordinates
     center_keys = pd.DataFrame(
-        km.cluster_centers_, columns=[f"_c{j}" for j in range(X.shape[1])]
+        km.cluster_centers_,
+        columns=[f"center_{j}" for j in range(km.cluster_centers_.shape[1])],
     )
-    order_frame = pd.concat([centroids.reset_index(drop=True), center_keys], axis=1)
-    order_frame["_neg_revenue"] = -order_frame["revenue"].fillna(-np.inf)
-    order_frame["_neg_purchase_days"] = -order_frame["purchase_days"].fillna(-np.inf)
-    order = order_frame.sort_values(
-        ["_neg_revenue", "recency_days", "_neg_purchase_days", *center_keys.columns],
+    keys = pd.concat([centroids.reset_index(drop=True), center_keys], axis=1)
+    keys["negative_revenue"] = -keys["revenue"].fillna(-np.inf)
+    keys["negative_purchase_days"] = -keys["purchase_days"].fillna(-np.inf)
+    order = keys.sort_values(
+        ["negative_revenue", "recency_days", "negative_purchase_days"]
+        + list(center_keys.columns),
         kind="mergesort",
     ).index.to_numpy()
-    segment_of_cluster = np.empty(chosen, dtype=np.int64)
-    segment_of_cluster[order] = np.arange(1, chosen + 1)
+    return centroids, order
 
-    sorted_centroids = centroids.iloc[order].reset_index(drop=True)
-    label_columns = [column for _, column, _ in LABEL_DIMENSIONS]
-    population = feats[label_columns].astype(float)
-    medians = population.groupby(raw_labels).median().reindex(range(chosen)).iloc[order]
-    labels, label_positions = _labels_for(medians, population)
-    label_of_segment = dict(zip(range(1, chosen + 1), labels))
 
-    segment_id = segment_of_cluster[raw_labels]
-    assignments = pd.DataFrame(
-        {
-            "customer_id": feats["customer_id"].to_numpy(),
-            "segment_id": segment_id.astype(np.int64),
-            "segment_label": pd.Series(segment_id).map(label_of_segment).to_numpy(),
-            "distance_to_centroid": distances.astype(float),
-        }
-    )
-
-    # ---- profiles -------------------------------------------------------------
-    # same model, same sample: the per-row values computed for the choice of k
-    # (segment ids are a relabelling of the KMeans labels)
-    sil_values = sil_values_by_k[chosen]
+def _profiles(
+    segment_id: np.ndarray,
+    labels: list[str],
+    sorted_centroids: pd.DataFrame,
+    silhouettes: tuple[float, np.ndarray, np.ndarray],
+) -> pd.DataFrame:
+    """One row per segment: label, size, share, silhouettes, original-unit means."""
+    chosen = len(labels)
+    overall, sil_values, sil_idx = silhouettes
     seg_sil = (
         pd.Series(sil_values)
         .groupby(segment_id[sil_idx])
@@ -431,13 +318,98 @@ def segment_customers(
             "customers": sorted_centroids["customers"].to_numpy(dtype=np.int64),
         }
     )
-    profiles["share"] = profiles["customers"] / n
-    profiles["silhouette"] = silhouette_by_k[chosen]
+    profiles["share"] = profiles["customers"] / len(segment_id)
+    profiles["silhouette"] = overall
     profiles["segment_silhouette"] = seg_sil.to_numpy(dtype=float)
     for col in PROFILE_COLUMNS:
         profiles[col] = sorted_centroids[col].to_numpy(dtype=float)
+    return profiles
 
-    params = {
+
+def _run_params(
+    run: dict,
+    model_columns: list[str],
+    labels: list[str],
+    standardised: pd.DataFrame,
+    decisions: dict,
+) -> dict:
+    """The run log: settings, data-driven choices and the label evidence."""
+    return {
+        **run,
+        "kmeans": {"n_init": 10, "algorithm": "lloyd"},
+        "model_columns": model_columns,
+        "log1p_columns": [c for c in model_columns if c in _LOG_COLUMNS],
+        "clip_at_zero_columns": [c for c in model_columns if c in _CLIP_AT_ZERO],
+        "label_rule": "columns where the members' standardised mean deviates most "
+        "from the population (0), a word by its sign; more columns only to tell "
+        "segments apart",
+        "label_centroids": {
+            label: {c: round(float(v), 6) for c, v in row.items()}
+            for label, row in zip(labels, standardised.to_dict("records"), strict=True)
+        },
+        **decisions,
+    }
+
+
+def segment_customers(
+    features: pd.DataFrame,
+    k: int | None = None,
+    k_range: tuple[int, int] = (3, 8),
+    silhouette_sample: int = 20000,
+    random_state: int = 42,
+    fit_sample: int = 200_000,
+    survey_min_coverage: float = 0.2,
+) -> SegmentationResult:
+    """Cluster customers with KMeans and label the clusters (see module docstring).
+
+    ``features`` needs ``customer_id`` and :data:`BEHAVIOUR_COLUMNS` (survey
+    columns optional). ``k`` fixes the number of segments; if None it is chosen
+    by silhouette over ``k_range`` (inclusive). ``silhouette_sample`` and
+    ``fit_sample`` cap the fixed-seed samples for the silhouette and for the
+    KMeans fit (which then predicts everyone); ``random_state`` seeds them and
+    KMeans; ``survey_min_coverage`` is the share of customers with a survey
+    score needed for that score to be a clustering input.
+    """
+    feats = _sorted_features(features)
+    n = len(feats)
+    candidates = _candidate_ks(k, k_range, n)
+    raw, model_columns, decisions = _prepare_matrix(feats, survey_min_coverage)
+    scaler = StandardScaler()
+    X = scaler.fit_transform(raw)
+    fit_idx, sil_idx = _samples(n, fit_sample, silhouette_sample, random_state)
+    # One BLAS/OpenMP thread whatever runs beside the fit (customer_lifecycle.threads).
+    with one_numeric_thread():
+        silhouette_by_k, models, sil_values_by_k = _fit_candidates(
+            X, fit_idx, sil_idx, candidates, random_state
+        )
+    chosen = int(k) if k is not None else _best_k(silhouette_by_k)
+    km = models[chosen]
+    raw_labels = km.predict(X)
+    centroids, order = _segment_order(feats, raw_labels, km, chosen)
+    segment_of_cluster = np.empty(chosen, dtype=np.int64)
+    segment_of_cluster[order] = np.arange(1, chosen + 1)
+    segment_id = segment_of_cluster[raw_labels]
+    # members' means in the standardised space: the population stands at 0
+    standardised = (
+        pd.DataFrame(X, columns=model_columns)
+        .groupby(segment_id)
+        .mean()
+        .reindex(range(1, chosen + 1))
+    )
+    labels = segment_labels(standardised)
+    assignments = pd.DataFrame(
+        {
+            "customer_id": feats["customer_id"].to_numpy(),
+            "segment_id": segment_id.astype(np.int64),
+            "segment_label": np.asarray(labels, dtype=object)[segment_id - 1],
+            "distance_to_centroid": np.linalg.norm(
+                X - km.cluster_centers_[raw_labels], axis=1
+            ).astype(float),
+        }
+    )
+    silhouettes = (silhouette_by_k[chosen], sil_values_by_k[chosen], sil_idx)
+    sorted_centroids = centroids.iloc[order].reset_index(drop=True)
+    run = {
         "k": chosen,
         "k_fixed": k is not None,
         "k_range": [int(k_range[0]), int(k_range[1])],
@@ -446,33 +418,22 @@ def segment_customers(
         "fit_sample": len(fit_idx),
         "n_customers": int(n),
         "random_state": int(random_state),
-        "kmeans": {"n_init": 10, "algorithm": "lloyd"},
-        "model_columns": model_columns,
-        "log1p_columns": [c for c in model_columns if c in _LOG_COLUMNS],
-        "clip_at_zero_columns": [c for c in model_columns if c in _CLIP_AT_ZERO],
         "survey_min_coverage": float(survey_min_coverage),
-        "label_rule": "mid-rank population position of the median member; "
-        "< 1/3 low, > 2/3 high",
-        "label_positions": {
-            str(label): {k: round(float(v), 6) for k, v in row.items()}
-            for label, row in zip(labels, label_positions.to_dict("records"))
-        },
         "inertia": float(km.inertia_),
-        **decisions,
     }
-    centroids = pd.DataFrame(
-        {
-            "segment_id": np.repeat(np.arange(1, chosen + 1), len(model_columns)),
-            "feature": np.tile(model_columns, chosen),
-            "center": km.cluster_centers_[order].ravel().astype(float),
-        }
-    )
+    params = _run_params(run, model_columns, labels, standardised, decisions)
     return SegmentationResult(
         assignments=assignments,
-        profiles=profiles,
+        profiles=_profiles(segment_id, labels, sorted_centroids, silhouettes),
         k=chosen,
-        centroids=centroids,
-        scaling=scaling,
+        centroids=pd.DataFrame(
+            {
+                "segment_id": np.repeat(np.arange(1, chosen + 1), len(model_columns)),
+                "feature": np.tile(model_columns, chosen),
+                "center": km.cluster_centers_[order].ravel().astype(float),
+            }
+        ),
+        scaling=_scaling_table(model_columns, decisions, scaler),
         silhouette_by_k=silhouette_by_k,
         params=params,
     )

@@ -15,13 +15,8 @@ import pandas.testing as pdt
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from customer_lifecycle.segmentation import (
-    LABEL_DIMENSIONS,
-    PROFILE_COLUMNS,
-    _labels_for,
-    population_position,
-    segment_customers,
-)
+from customer_lifecycle.segment_labels import LABEL_WORDS, segment_labels
+from customer_lifecycle.segmentation import PROFILE_COLUMNS, segment_customers
 
 
 def _group(rng, name, n, recency, frequency, aov, tenure):
@@ -85,14 +80,9 @@ def test_labels_and_ids_are_meaningful(data, result):
     merged = data.merge(result.assignments, on="customer_id")
     majority = merged.groupby("group")["segment_label"].agg(lambda s: s.mode()[0])
     majority_id = merged.groupby("group")["segment_id"].agg(lambda s: s.mode()[0])
-    # By hand from the group sizes (250 / 350 / 400 of 1000, non-overlapping
-    # ranges): the vip median member is more recent, has more orders and spends
-    # more than everyone outside vip (position ~0.125 on recency, ~0.875 on
-    # orders and spend); the mid median member sits at ~0.425 / ~0.575; the
-    # lost median member at ~0.8 (recency) and ~0.2 (orders, all ties at 1).
-    assert majority["vip"] == "recent, frequent, high spend"
-    assert majority["mid"] == "mid-recency, regular, mid spend"
-    assert majority["lost"] == "lapsed, occasional, low spend"
+    # each group is one segment, named by its own centroid (words checked
+    # against the members in test_labels_are_distinct_and_agree_with_centroids)
+    assert majority.nunique() == 3
     # ids ordered by centroid revenue descending: vip=1, mid=2, lost=3
     assert majority_id.to_dict() == {"vip": 1, "mid": 2, "lost": 3}
     assert result.profiles["revenue"].is_monotonic_decreasing
@@ -175,64 +165,6 @@ def test_survey_scores_used_only_with_enough_coverage(data):
     assert res.profiles["latest_nps"].notna().all()
 
 
-def test_population_position_by_hand():
-    # population 1,1,1,2,5 (n=5): position(1) = (0 + 3/2)/5 = 0.3,
-    # position(2) = (3 + 1/2)/5 = 0.7, position(3) = 4/5, position(0) = 0
-    pop = np.array([1.0, 1.0, 1.0, 2.0, 5.0])
-    got = population_position(pop, np.array([1.0, 2.0, 3.0, 0.0, 9.0]))
-    assert list(got) == pytest.approx([0.3, 0.7, 0.8, 0.0, 1.0])
-
-
-def _population(n_one_timers: int = 600) -> pd.DataFrame:
-    """1000 customers; recency 1..1000 days; n_one_timers buy once."""
-    rng = np.random.default_rng(3)
-    orders = np.concatenate(
-        [np.ones(n_one_timers), rng.integers(2, 30, 1000 - n_one_timers)]
-    )
-    return pd.DataFrame(
-        {
-            "recency_days": np.arange(1, 1001, dtype=float),
-            "purchase_days": orders,
-            "revenue": orders * 50.0,
-        }
-    )
-
-
-def test_labels_follow_population_position():
-    population = _population()
-    medians = pd.DataFrame(
-        {
-            # positions by hand: 50 -> 0.0495, 500 -> 0.4995, 900 -> 0.8995
-            "recency_days": [50.0, 500.0, 900.0, 900.0],
-            # 1 order with 600 one-timers: (0 + 600/2)/1000 = 0.3 -> occasional;
-            # 40 orders is above everyone -> frequent
-            "purchase_days": [40.0, 1.0, 1.0, 1.0],
-            "revenue": [2000.0, 50.0, 50.0, 50.0],
-        }
-    )
-    labels, positions = _labels_for(medians, population)
-    assert labels == [
-        "recent, frequent, high spend",
-        "mid-recency, occasional, low spend",
-        "lapsed, occasional, low spend 1",
-        "lapsed, occasional, low spend 2",
-    ]
-    assert positions["recency_position"].iloc[0] == pytest.approx(0.0495)
-    assert positions["orders_position"].iloc[1] == pytest.approx(0.3)
-
-
-def test_a_segment_of_mostly_one_time_buyers_is_not_frequent():
-    # the CDNOW case of issue 10: 1.1 orders on average, median member 1 order.
-    # With 400 one-timers of 1000, position(1) = 0.2 -> "occasional", whatever
-    # the mean of the segment.
-    population = _population(n_one_timers=400)
-    medians = pd.DataFrame(
-        {"recency_days": [10.0], "purchase_days": [1.0], "revenue": [50.0]}
-    )
-    labels, _ = _labels_for(medians, population)
-    assert "occasional" in labels[0] and "frequent" not in labels[0]
-
-
 def test_labels_use_no_lifecycle_stage_word(result):
     stage_words = {
         "prospect",
@@ -249,9 +181,9 @@ def test_labels_use_no_lifecycle_stage_word(result):
     }
     words = {
         w
-        for _, _, tiers in LABEL_DIMENSIONS
-        for tier in tiers
-        for w in [tier, *tier.replace("-", " ").split()]
+        for low, high, noun in LABEL_WORDS.values()
+        for phrase in (low, high, noun)
+        for w in [phrase, *phrase.split()]
     }
     assert not words & stage_words
     for label in result.profiles["segment_label"]:
@@ -305,3 +237,83 @@ def test_centroid_and_scaling_tables_reproduce_the_assignment(data, result):
         result.assignments["distance_to_centroid"].to_numpy(),
         rtol=1e-9,
     )
+
+
+def test_segment_labels_by_hand():
+    """Standardised centroids made up so that every step of the rule is used;
+    labels worked out by hand from the rule (segment_labels module docstring)."""
+    rows = {
+        # ranked: recent 1.0, frequent .9, high spend .8, short gaps .5,
+        # long tenure .2; shares {recent, frequent} with B, and "short gaps" is
+        # its first phrase B does not have at all
+        "A": (-1.0, 0.9, 0.8, 0.0, 0.2, -0.5),
+        # ranked: frequent, recent, short tenure, high spend, long gaps (order
+        # value .05 is inside the band): adds "short tenure", absent from A
+        "B": (-0.9, 1.0, 0.3, 0.05, -0.4, 0.2),
+        # C and E: lapsed, low spend, occasional both; same signs everywhere,
+        # they differ most on recency (1.2 vs 0.5): C is the highest
+        "C": (1.2, -0.6, -0.7, 0.0, 0.0, 0.0),
+        "D": (1.0, -0.5, -0.3, 0.0, 0.0, 0.0),  # lapsed, occasional
+        "E": (0.5, -0.2, -0.4, 0.0, 0.0, 0.0),
+        "F": (0.0, 0.05, -0.05, 0.0, 0.0, 0.0),  # nothing past the band
+        # |0.5| twice: purchase days comes before revenue in LABEL_WORDS
+        "G": (0.0, 0.5, -0.5, 0.0, 0.0, 0.0),
+    }
+    columns = [
+        "recency_days",
+        "purchase_days",
+        "revenue",
+        "avg_order_value",
+        "tenure_days",
+        "mean_interpurchase_days",
+    ]
+    centroids = pd.DataFrame(list(rows.values()), columns=columns)
+    assert segment_labels(centroids) == [
+        "recent, frequent, short gaps",
+        "frequent, recent, short tenure",
+        "lapsed, low spend, occasional, the highest days since the last purchase",
+        "lapsed, occasional",
+        "lapsed, low spend, occasional",
+        "close to the population average",
+        "frequent, low spend",
+    ]
+
+
+def _side_of_population(data: pd.DataFrame, segment_id: pd.Series) -> pd.DataFrame:
+    """Per segment and label column: +1 / -1 when the members' mean of the
+    model transform (log1p of the value clipped at 0; one-time buyers' gap =
+    their tenure) lies above / below the mean of every customer."""
+    values = data.copy()
+    values["mean_interpurchase_days"] = values["mean_interpurchase_days"].fillna(
+        values["tenure_days"]
+    )
+    columns = [c for c in LABEL_WORDS if c in values and values[c].notna().any()]
+    logged = np.log1p(values[columns].astype(float).clip(lower=0))
+    difference = logged.groupby(segment_id.to_numpy()).mean() - logged.mean()
+    return np.sign(difference)
+
+
+@pytest.mark.parametrize("k", [None, 5, 8])
+def test_labels_are_distinct_and_agree_with_centroids(data, k):
+    """Every label is different, and every phrase in it (e.g. "high spend")
+    names the side of the population the segment's members stand on, computed
+    here from the raw features."""
+    features = data.drop(columns="group")
+    res = segment_customers(features, k=k)
+    labels = res.profiles.set_index("segment_id")["segment_label"]
+    assert labels.is_unique
+    phrase_side = {
+        phrase: (column, side)
+        for column, (low, high, _) in LABEL_WORDS.items()
+        for phrase, side in ((low, -1.0), (high, 1.0))
+    }
+    merged = features.merge(res.assignments, on="customer_id")
+    sides = _side_of_population(merged, merged["segment_id"])
+    checked = 0
+    for segment, label in labels.items():
+        for phrase in label.split(", "):
+            if phrase in phrase_side:
+                column, side = phrase_side[phrase]
+                assert sides.loc[segment, column] == side, (label, phrase)
+                checked += 1
+    assert checked >= 2 * len(labels)

@@ -4,9 +4,12 @@
     on the scoring features of int_customer_features_at_feature_dates:
     p = 1 / (1 + exp(-eta)), eta = intercept + sum_f b_f (slog1p(coalesce(v_f,
     m_f)) - c_f) / s_f + sum_f b'_f [v_f is null] + b_stage, slog1p(v) = sign(v)
-    ln(1 + |v|). When a baseline is published instead ('passthrough'), the BG/NBD
-    probability of no purchase is the score. Doc block churn_model. -#}
-{%- set features = var('churn_numeric_features') -%}
+    ln(1 + |v|). A published baseline is a one-feature table of the same form
+    (recency_days or bgnbd_expected_purchases). Doc block churn_model. -#}
+{#- the model's inputs and the baselines' (a published baseline is one of them) -#}
+{%- set features = (
+    var('churn_numeric_features') + ['recency_days', 'bgnbd_expected_purchases']
+) | unique | list -%}
 
 with churn_run as {{ inline_cte() }} (
     select * from {{ ref('int_churn_model_fitted') }}
@@ -31,8 +34,6 @@ coefficients as (
 published as (
     select
         max(churn_run.model_version) as model_version,
-        max(case when churn_run.term_kind = 'passthrough' then 1 else 0 end)
-            as is_passthrough,
         max(case when churn_run.term_kind = 'intercept' then churn_run.coefficient end)
             as intercept
     from churn_run
@@ -73,9 +74,7 @@ linear_predictors as (
     select
         scoring_rows.customer_id,
         scoring_rows.feature_date,
-        scoring_rows.bgnbd_p_no_purchase,
         published.model_version,
-        published.is_passthrough,
         published.intercept
         {% for feature in features %}
             + coalesce(
@@ -109,10 +108,7 @@ probabilities as (
         customer_id,
         feature_date,
         model_version,
-        case
-            when is_passthrough = 1 then bgnbd_p_no_purchase
-            else 1 / (1 + exp(-linear_predictor))
-        end as churn_probability
+        1 / (1 + exp(-linear_predictor)) as churn_probability
     from linear_predictors
 ),
 
