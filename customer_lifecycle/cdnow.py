@@ -24,9 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 # The log ships with the project: data/cdnow_raw/ (source and terms in its README).
-DEFAULT_SOURCE = (
-    Path(__file__).resolve().parents[1] / "data/cdnow_raw/CDNOW_master.txt"
-)
+DEFAULT_SOURCE = Path(__file__).resolve().parents[1] / "data/cdnow_raw/CDNOW_master.txt"
 
 
 def read_cdnow(source: str | Path) -> pd.DataFrame:

@@ -34,7 +34,7 @@ def bgnbd_pattern_features(
     """
     parts = []
     horizon = float(window_days) / float(time_unit_days)
-    for date, group in patterns.groupby("feature_date", sort=True):
+    for _, group in patterns.groupby("feature_date", sort=True):
         g = group.reset_index(drop=True)
         x = g["repeat_purchase_days"].to_numpy(dtype=float)
         tx = g["purchase_span_days"].to_numpy(dtype=float) / time_unit_days

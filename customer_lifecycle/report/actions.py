@@ -110,7 +110,8 @@ def actions(connection, settings: Settings) -> Result:
     reading = (
         f"Summed over customers, '{biggest['action']}' is worth the most "
         f"({money(biggest['expected_net_value'], settings.currency)} for "
-        f"{biggest['customers']:,} customers), but only {money(each, settings.currency)}"
+        f"{biggest['customers']:,} customers), but only "
+        f"{money(each, settings.currency)}"
         f" each: its first customer is rank {int(biggest['first_rank']):,} in the "
         "list above, which puts the contacts worth most first."
         if biggest["first_rank"] != data["first_rank"].min()
@@ -144,7 +145,8 @@ def data_quality(connection, settings: Settings) -> Result:
     figure = go.Figure(go.Bar(x=data["rows"], y=data["reason"], orientation="h"))
     rejected, total = int(totals["rejected"].iloc[0]), int(totals["input"].iloc[0])
     reading = (
-        f"{rejected:,} of {total:,} input rows ({rejected / total:.2%}) were set aside; "
+        f"{rejected:,} of {total:,} input rows ({rejected / total:.2%}) were set "
+        "aside; "
         f"the most common reason: {data.iloc[0]['reason']}."
     )
     return Result(

@@ -100,7 +100,8 @@ def churn_models(connection, settings: Settings) -> Result:
     )  # fmt: skip
     figure.add_trace(
         go.Bar(x=[model_label(name) + ("<br>(baseline)" if baseline else "")
-                  for name, baseline in zip(auc["model_name"], auc["is_baseline"])],
+                  for name, baseline in zip(auc["model_name"], auc["is_baseline"],
+                                            strict=True)],
                y=auc["roc_auc"], insidetextanchor="start",
                error_y={"type": "data", "symmetric": False,
                         "array": auc["ci_upper"] - auc["roc_auc"],

@@ -165,7 +165,8 @@ def segment_profiles(connection, settings: Settings) -> Result:
         return Result(empty_reason="The segmentation did not run (too few customers).")
     figure = go.Figure(
         go.Bar(x=data["segment_label"], y=data["share"],
-               text=[f"{r:.0f} days since last order" for r in data["centroid_recency_days"]])
+               text=[f"{r:.0f} days since last order"
+                     for r in data["centroid_recency_days"]])
     )  # fmt: skip
     biggest = data.sort_values("customers", ascending=False).iloc[0]
     reading = (

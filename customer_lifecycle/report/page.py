@@ -61,13 +61,17 @@ CHARTS: list[Chart] = [
 
 PAGE_SCRIPT = """
 window.__errors = [];
-window.addEventListener('error', function (e) { window.__errors.push(String(e.message)); });
+window.addEventListener('error', function (e) {
+  window.__errors.push(String(e.message));
+});
 window.addEventListener('load', function () {
   setTimeout(function () {
     var charts = document.querySelectorAll('.chart[data-has-figure="true"]');
     var rendered = 0;
     charts.forEach(function (c) {
-      if (c.querySelector('svg.main-svg')) { rendered += 1; c.dataset.rendered = 'true'; }
+      if (c.querySelector('svg.main-svg')) {
+        rendered += 1; c.dataset.rendered = 'true';
+      }
     });
     var status = document.getElementById('render-status');
     status.dataset.charts = String(charts.length);

@@ -100,7 +100,8 @@ def _stage_bars(data: pd.DataFrame, score: str, settings: Settings) -> go.Bar:
         x=data.index, y=data[score], name=SCORES[score],
         text=[answers_label(n, settings) for n in answers],
         textposition="outside", textangle=0, textfont={"size": 10},
-        marker={"pattern": {"shape": [SMALL_SAMPLE_PATTERN if s else "" for s in small]},
+        marker={"pattern": {"shape": [SMALL_SAMPLE_PATTERN if s else ""
+                                      for s in small]},
                 "opacity": [0.45 if s else 1.0 for s in small]},
     )  # fmt: skip
 

@@ -101,7 +101,9 @@ def ltv_cac_by_channel(connection, settings: Settings) -> Result:
     )
     if data.empty:
         return Result(
-            empty_reason="No LTV:CAC: no acquisition costs or marketing spend in the input."
+            empty_reason=(
+                "No LTV:CAC: no acquisition costs or marketing spend in the input."
+            )
         )
     figure = go.Figure(go.Bar(x=data["channel"], y=data["ltv_to_cac"]))
     figure.add_hline(y=3, line_dash="dot", annotation_text="3:1 rule of thumb")
@@ -179,7 +181,9 @@ def p_alive_matrix(connection, settings: Settings) -> Result:
         """
         select
             least(summary.frequency, 20) as frequency,
-            least(cast(floor(10 * summary.recency / nullif(summary.t, 0)) as integer), 9)
+            least(
+                cast(floor(10 * summary.recency / nullif(summary.t, 0)) as integer), 9
+            )
                 as recency_decile,
             avg(clv.p_alive) as p_alive
         from marts.customer_purchase_summary as summary

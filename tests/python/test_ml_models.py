@@ -169,7 +169,7 @@ def test_demo_publishes_every_ml_mart_with_a_latest_version_view(demo):
     assert demo.query("select count(*) from marts.churn_scores")[0][0] == buyers
     assert demo.query("select count(*) from marts.customer_segments")[0][0] == buyers
     runs = demo.frame("select model_name, status from marts.model_runs")
-    assert dict(zip(runs["model_name"], runs["status"])) == {
+    assert dict(zip(runs["model_name"], runs["status"], strict=True)) == {
         "churn": "fitted",
         "kmeans": "fitted",
         "bg_nbd": "fitted",

@@ -19,15 +19,6 @@ ROOT = Path(__file__).resolve().parents[2] / PACKAGE
 MAX_FILE_LINES = 600
 MAX_FUNCTION_LINES = 100
 
-# TEMPORARY (issue 25): churn.py, report.py and segmentation.py are being split
-# by other engineers on their branches. strict xfail: remove each entry when
-# its split is merged. Nothing else may be added here.
-OVERSIZE_BEING_FIXED = {
-    "churn.py",
-    "report.py",
-    "segmentation.py",
-}
-
 
 def _module_name(path: Path) -> str:
     parts = path.relative_to(ROOT.parent).with_suffix("").parts
@@ -182,16 +173,7 @@ def oversize(path: Path) -> list[str]:
 
 @pytest.mark.parametrize(
     "path",
-    [
-        pytest.param(
-            p,
-            id=str(p.relative_to(ROOT)),
-            marks=pytest.mark.xfail(reason="still to split (issue 25)", strict=True)
-            if str(p.relative_to(ROOT)) in OVERSIZE_BEING_FIXED
-            else (),
-        )
-        for p in sorted(ROOT.rglob("*.py"))
-    ],
+    [pytest.param(p, id=str(p.relative_to(ROOT))) for p in sorted(ROOT.rglob("*.py"))],
 )
 def test_no_file_over_600_lines_and_no_function_over_100(path):
     assert oversize(path) == []

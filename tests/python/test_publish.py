@@ -32,8 +32,8 @@ READER = """
 import duckdb, sys
 connection = duckdb.connect(sys.argv[1], read_only=True)
 for _ in sys.stdin:
-    print(connection.sql("select max(as_of_date) from marts.customer_rfm").fetchone()[0],
-          flush=True)
+    query = "select max(as_of_date) from marts.customer_rfm"
+    print(connection.sql(query).fetchone()[0], flush=True)
 """
 
 
