@@ -27,7 +27,7 @@ responses_grouped as (
     left join spells
         on responses.customer_id = spells.customer_id
         and responses.period_start >= spells.valid_from
-        and (responses.period_start < spells.valid_to or spells.valid_to is null)
+        and responses.period_start <= spells.last_period_start
 
     union all
 
