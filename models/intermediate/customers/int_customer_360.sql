@@ -1,8 +1,12 @@
 {#- One row per person the warehouse knows (buyers and prospects) as of
     as_of_date, with every measure: the building block of customer_360 and of the
     action playbook. Doc blocks customer_360 and value_at_risk. -#}
-with stages as {{ inline_cte() }} (
-    select * from {{ ref('int_customer_lifecycle_stages') }}
+with spells as (
+    select * from {{ ref('int_customer_lifecycle_spells') }}
+),
+
+contacts as (
+    select * from {{ ref('int_contacts_aggregated_to_customers') }}
 ),
 
 customers as (
@@ -33,60 +37,18 @@ run_context as (
     select * from {{ ref('int_run_context') }}
 ),
 
-last_periods as (
-    {#- Every customer's spine runs, period after period, from the first
-        contact to the period holding as_of_date. -#}
-    select
-        customer_id,
-        min(period_number) as first_period_number,
-        max(period_number) as last_period_number,
-        min(first_contact_date) as first_contact_date
-    from stages
-    group by customer_id
-),
-
-current_stages as (
-    select
-        last_periods.customer_id,
-        last_periods.first_period_number,
-        last_periods.first_contact_date,
-        stages.stage as lifecycle_stage
-    from last_periods
-    inner join stages
-        on last_periods.customer_id = stages.customer_id
-        and last_periods.last_period_number = stages.period_number
-),
-
-last_other_stages as (
-    {#- The last period in another stage than the current one: the current
-        stage has held since the period after it (or since the first). -#}
-    select
-        stages.customer_id,
-        max(stages.period_number) as last_other_period_number
-    from stages
-    inner join current_stages
-        on stages.customer_id = current_stages.customer_id
-    where stages.stage <> current_stages.lifecycle_stage
-    group by stages.customer_id
-),
-
 current_stage as (
-    {#- Group-bys and joins, not window functions over the customer x period
-        spine (at 3M customers those did not fit the 3 GB memory cap). -#}
+    {#- The current spell (the one holding as_of_date): its stage, and the
+        start of its first period as the date the stage has held since. -#}
     select
-        current_stages.customer_id,
-        current_stages.lifecycle_stage,
-        since.period_start as lifecycle_stage_since,
-        current_stages.first_contact_date
-    from current_stages
-    left join last_other_stages
-        on current_stages.customer_id = last_other_stages.customer_id
-    inner join stages as since
-        on current_stages.customer_id = since.customer_id
-        and since.period_number = coalesce(
-            last_other_stages.last_other_period_number + 1,
-            current_stages.first_period_number
-        )
+        spells.customer_id,
+        spells.lifecycle_stage,
+        spells.valid_from as lifecycle_stage_since,
+        contacts.first_contact_date
+    from spells
+    inner join contacts
+        on spells.customer_id = contacts.customer_id
+    where spells.is_current_spell
 ),
 
 final as (

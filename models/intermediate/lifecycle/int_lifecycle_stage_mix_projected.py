@@ -1,7 +1,7 @@
 """Projected stage mix k = 0..K periods after the last period: counts(0) P^k.
 
-Thin dbt Python model: counts the customers per stage in the last period (in
-DuckDB, not in pandas), loads the pooled matrix and calls
+Thin dbt Python model: counts the customers per stage in the last period (the
+current stage spells, in DuckDB, not in pandas), loads the pooled matrix and calls
 ``customer_lifecycle.markov.stage_forecast``. Vars come from int_run_context.
 """
 
@@ -16,8 +16,13 @@ def model(dbt, session):
     matrix = dbt.ref("int_lifecycle_transition_matrix").df()
     states = stages_in_precedence_order(matrix)
     mix = (
-        dbt.ref("int_customer_lifecycle_stages")
-        .aggregate("period_start, stage, count(*) as customers", "period_start, stage")
+        dbt.ref("int_customer_lifecycle_spells")
+        .filter("is_current_spell")
+        .aggregate(
+            "last_period_start as period_start, lifecycle_stage as stage,"
+            " count(*) as customers",
+            "last_period_start, lifecycle_stage",
+        )
         .df()
     )
     if mix.empty:

@@ -1,4 +1,6 @@
-{#- Publishes int_customer_lifecycle_stages (the building block; docs on the model). -#}
+{#- Deprecated (see deprecation_date; use v2, the spells): publishes
+    int_customer_lifecycle_stages, the stage spells expanded to one row per
+    customer and period with the facts (docs on the model). -#}
 with customer_lifecycle_stages as (
     select * from {{ ref('int_customer_lifecycle_stages') }}
 ),

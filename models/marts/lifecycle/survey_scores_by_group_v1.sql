@@ -5,8 +5,8 @@ with responses as {{ inline_cte() }} (
     select * from {{ ref('int_survey_responses_classified') }}
 ),
 
-stages as (
-    select * from {{ ref('int_customer_lifecycle_stages') }}
+spells as (
+    select * from {{ ref('int_customer_lifecycle_spells') }}
 ),
 
 rfm as (
@@ -20,13 +20,14 @@ customers as (
 responses_grouped as (
     select
         'lifecycle_stage' as group_type,
-        coalesce(stages.stage, 'unknown') as group_value,
+        coalesce(spells.lifecycle_stage, 'unknown') as group_value,
         responses.survey_type,
         responses.response_category
     from responses
-    left join stages
-        on responses.customer_id = stages.customer_id
-        and responses.period_start = stages.period_start
+    left join spells
+        on responses.customer_id = spells.customer_id
+        and responses.period_start >= spells.valid_from
+        and responses.period_start <= spells.last_period_start
 
     union all
 
