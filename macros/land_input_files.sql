@@ -11,7 +11,9 @@
       lands as an empty table, a missing optional column as nulls;
     - a CSV file is read whole with one fixed dialect, never sniffed from a sample:
       UTF-8 (a byte-order mark is allowed), comma-separated, `"` quotes doubled
-      inside quoted values, a header line; a file-level fault (not UTF-8, a line
+      inside quoted values, CRLF or LF row ends (one kind per file), a header
+      line; a file-level fault (gzip-compressed, row ends of two kinds (see
+      macros/csv_file_faults.sql), not UTF-8, a line
       with more or fewer fields than the header, an unclosed quote, a line over
       2 MB, a duplicated header name, a required file with a header and no rows)
       stops the run with one line naming the file, the line and what to do;
@@ -253,13 +255,13 @@
         'drop table if exists ' ~ header_rejects ~ '; drop table if exists '
         ~ header_rejects ~ '_scan; drop table if exists ' ~ rejects
         ~ '; drop table if exists ' ~ rejects ~ '_scan') -%}
+    {%- set file_fault = _csv_file_fault(path, header_rejects) -%}
+    {%- if file_fault -%}
+        {{ exceptions.raise_compiler_error(file_fault) }}
+    {%- endif -%}
     {#- The header, read as one line of text (the dialect is fixed, not sniffed). -#}
     {%- set header = run_query(
-        "select line from read_csv(" ~ sql_text(path) ~ ", columns = {'line': 'VARCHAR'},"
-        ~ " header = false, auto_detect = false, delim = chr(1), quote = '',"
-        ~ " escape = '', comment = '', ignore_errors = true, store_rejects = true,"
-        ~ " rejects_table = '" ~ header_rejects ~ "', rejects_scan = '"
-        ~ header_rejects ~ "_scan', max_line_size = 100000000) limit 1") -%}
+        'select line from ' ~ _csv_line_reader(path, header_rejects) ~ ' limit 1') -%}
     {%- set header_fault = run_query(
         'select count(*) from ' ~ header_rejects ~ ' where line = 1'
     ).columns[0].values()[0] -%}
