@@ -2,4 +2,5 @@
 
 from customer_lifecycle.report.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

@@ -71,7 +71,8 @@ def test_tiny_data_fit_fails_cleanly(tiny_build):
     assert reasons == [
         (
             "auto: no usable fit (bg_nbd failed, pareto_nbd failed); "
-            "the predictions are null",
+            "the predictions are null. The 90-day history is too short to backtest"
+            " the 365-day horizon: no accuracy figure",
         )
     ]
     runs = tiny_build.query("select model_run_id, status from marts.model_runs")

@@ -176,8 +176,12 @@ def test_demo_publishes_every_ml_mart_with_a_latest_version_view(demo):
         "pareto_nbd": "fitted",
         "gamma_gamma": "fitted",
         # the demo has no order after as_of_date: the internal backtest refits
-        "bg_nbd_backtest": "fitted",
-        "pareto_nbd_backtest": "fitted",
+        # both purchase models at each of its btyd_backtest_origins (3) origins
+        **{
+            f"{model}_backtest_{origin}": "fitted"
+            for model in ("bg_nbd", "pareto_nbd")
+            for origin in (1, 2, 3)
+        },
     }
 
 
