@@ -127,7 +127,7 @@ order_before_signup as (
         cast(count(*) as double) as figure,
         count(*) as affected_rows,
         max(order_id || ' (customer ' || customer_id || ')')
-            filter (where rank_by_key = 1) as example_key,
+        filter (where rank_by_key = 1) as example_key,
         count(*) > 0 as is_raised
     from orders_before_signup
 ),
@@ -135,13 +135,22 @@ order_before_signup as (
 ids as (
     {#- Only ids with a non-ASCII character can change under NFC: the few
         others are never hashed or joined. -#}
-    select 'customer_id' as id_name, customer_id as id_value from customers
+    select
+        'customer_id' as id_name,
+        customer_id as id_value
+    from customers
     where regexp_matches(customer_id, '[^\x00-\x7f]')
     union
-    select 'customer_id' as id_name, customer_id as id_value from events
+    select
+        'customer_id' as id_name,
+        customer_id as id_value
+    from events
     where regexp_matches(customer_id, '[^\x00-\x7f]')
     union
-    select 'order_id' as id_name, order_id as id_value from orders
+    select
+        'order_id' as id_name,
+        order_id as id_value
+    from orders
     where regexp_matches(order_id, '[^\x00-\x7f]')
 ),
 
@@ -166,15 +175,19 @@ lookalike_pairs as (
     from normalised_ids as first_id
     inner join normalised_ids as second_id
         on
-            first_id.id_name = second_id.id_name
-            and first_id.normal_form = second_id.normal_form
-            and first_id.id_value < second_id.id_value
+        first_id.id_name = second_id.id_name
+        and first_id.normal_form = second_id.normal_form
+        and first_id.id_value < second_id.id_value
 ),
 
 id_names as (
-    select 'customer_id' as id_name, 'customers' as source_name
+    select
+        'customer_id' as id_name,
+        'customers' as source_name
     union all
-    select 'order_id' as id_name, 'orders' as source_name
+    select
+        'order_id' as id_name,
+        'orders' as source_name
 ),
 
 lookalike_ids as (

@@ -76,18 +76,28 @@ thresholds as (
 ),
 
 threshold_dates as (
-    select customer_id, next_purchase_period_number, at_risk_from_date as change_date
+    select
+        customer_id,
+        next_purchase_period_number,
+        at_risk_from_date as change_date
     from thresholds
     union all
-    select customer_id, next_purchase_period_number, churned_from_date as change_date
+    select
+        customer_id,
+        next_purchase_period_number,
+        churned_from_date as change_date
     from thresholds
 ),
 
 candidate_periods as (
-    select customer_id, period_number
+    select
+        customer_id,
+        period_number
     from purchase_periods
     union all
-    select customer_id, period_number + 1 as period_number
+    select
+        customer_id,
+        period_number + 1 as period_number
     from purchase_periods
     where period_number + 1 < next_period_number
     union all

@@ -21,11 +21,17 @@ stay_deltas as (
         period_number,
         sum(delta) as delta
     from (
-        select lifecycle_stage, first_period_number as period_number, 1 as delta
+        select
+            lifecycle_stage,
+            first_period_number as period_number,
+            1 as delta
         from spells
         where periods_in_spell > 1
         union all
-        select lifecycle_stage, last_period_number as period_number, -1 as delta
+        select
+            lifecycle_stage,
+            last_period_number as period_number,
+            -1 as delta
         from spells
         where periods_in_spell > 1
     ) as deltas
@@ -57,8 +63,8 @@ steps as (
         stay_levels.customers
     from stay_levels
     inner join periods
-        on periods.period_number >= stay_levels.period_number
-        and periods.period_number < stay_levels.next_change_period_number
+        on stay_levels.period_number <= periods.period_number
+        and stay_levels.next_change_period_number > periods.period_number
     where stay_levels.customers > 0
 
     union all

@@ -46,8 +46,13 @@ order_span as (
 history as (
     select
         *,
-        cast({{ dbt.datediff('first_order_date', 'as_of_date', 'day') }} as integer)
-            as history_days
+        cast(
+            {{ dbt.datediff(
+                'first_order_date',
+                'as_of_date',
+                'day'
+            ) }} as integer
+        ) as history_days
     from order_span
 ),
 
@@ -66,14 +71,18 @@ internal_steps as (
     {%- for j in range(1, origins + 1) %}
         select
             admissible.*,
-            earliest_calibration_days + cast(floor(
-                {{ j }} * (latest_calibration_days - earliest_calibration_days)
+            admissible.earliest_calibration_days + cast(floor(
+                {{ j }} * (
+                    admissible.latest_calibration_days
+                    - admissible.earliest_calibration_days
+                )
                 / {{ (origins + 1) ~ '.0' }}
             ) as integer) as calibration_days
         from admissible
         where
-            last_later_order_date is null
-            and earliest_calibration_days <= latest_calibration_days
+            admissible.last_later_order_date is null
+            and admissible.earliest_calibration_days
+            <= admissible.latest_calibration_days
         {%- if not loop.last %}
             union all
         {%- endif %}
@@ -87,10 +96,13 @@ internal_origins as (
         horizon_days,
         history_days,
         first_order_date,
-        cast({{ dbt.dateadd('day', 'calibration_days', 'first_order_date') }} as date)
-            as calibration_end_date,
+        cast(
+            {{ dbt.dateadd('day', 'calibration_days', 'first_order_date') }} as date
+        ) as calibration_end_date,
         cast(least(
-            {{ dbt.dateadd('day', 'calibration_days + horizon_days', 'first_order_date') }},
+            {{ dbt.dateadd(
+                'day', 'calibration_days + horizon_days', 'first_order_date'
+            ) }},
             as_of_date
         ) as date) as backtest_end_date
     from internal_steps
@@ -136,10 +148,14 @@ final as (
         first_order_date,
         calibration_end_date,
         backtest_end_date,
-        cast({{ dbt.datediff('first_order_date', 'calibration_end_date', 'day') }}
-            as integer) as calibration_days,
-        cast({{ dbt.datediff('calibration_end_date', 'backtest_end_date', 'day') }}
-            as integer) as backtest_days,
+        cast(
+            {{ dbt.datediff('first_order_date', 'calibration_end_date', 'day') }}
+            as integer
+        ) as calibration_days,
+        cast(
+            {{ dbt.datediff('calibration_end_date', 'backtest_end_date', 'day') }}
+            as integer
+        ) as backtest_days,
         horizon_days,
         history_days,
         case

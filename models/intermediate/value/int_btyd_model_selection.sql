@@ -114,7 +114,7 @@ ranked as (
                     else -candidates.log_likelihood
                 end asc nulls last,
                 candidates.mae asc nulls last,
-                candidates.purchase_model
+                candidates.purchase_model asc
         ) as selection_rank
     from candidates
     cross join criterion
@@ -192,11 +192,15 @@ final as (
             end
             || case statused.backtest_horizon_status
                 when 'shortened'
-                    then '. Holdouts of ' || cast(statused.shortest_backtest_days
-                        as varchar) || ' to '
+                    then '. Holdouts of ' || cast(
+                            statused.shortest_backtest_days
+                            as varchar
+                        ) || ' to '
                         || cast(statused.longest_backtest_days as varchar)
-                        || ' days: shorter than the ' || cast(statused.horizon_days
-                            as varchar)
+                        || ' days: shorter than the ' || cast(
+                            statused.horizon_days
+                            as varchar
+                        )
                         || '-day horizon, so the accuracy over the horizon is'
                         || ' not measured'
                 when 'not_evaluable'

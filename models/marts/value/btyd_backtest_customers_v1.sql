@@ -6,9 +6,19 @@ with backtest_customers as (
 
 final as (
     select
-        customer_id, as_of_date, backtest_kind, calibration_end_date, backtest_end_date,
-        backtest_days, frequency, purchase_model, bg_nbd_predicted_purchases,
-        pareto_nbd_predicted_purchases, actual_purchases, predicted_purchases, error
+        customer_id,
+        as_of_date,
+        backtest_kind,
+        calibration_end_date,
+        backtest_end_date,
+        backtest_days,
+        frequency,
+        purchase_model,
+        bg_nbd_predicted_purchases,
+        pareto_nbd_predicted_purchases,
+        actual_purchases,
+        predicted_purchases,
+        error
     from backtest_customers
     where origin_index = 1
 )
