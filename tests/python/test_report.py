@@ -244,7 +244,7 @@ def test_report_starts_with_the_first_actions_of_customer_actions(
     demo_build, demo_page
 ) -> None:
     expected = demo_build.query(
-        "select action_rank, customer_id, action, channel"
+        "select action_rank, customer_id, action, contact_channel"
         " from marts.customer_actions where is_worth_acting"
         " order by action_rank limit 10"
     )
