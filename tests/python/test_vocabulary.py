@@ -72,8 +72,8 @@ def test_glossary_words_keep_one_meaning(tmp_path: Path) -> None:
         and "frequency" not in description.lower()
     ]
     assert not frequency_like, frequency_like
-    assert {"acquisition_channel", "contact_channel"} <= set(columns)
     assert not RETIRED & set(columns), f"retired names in use: {RETIRED & set(columns)}"
+    assert {"acquisition_channel", "contact_channel"} <= set(columns)
 
 
 def test_stage_segment_and_label_names_are_disjoint(demo_build) -> None:
