@@ -4,7 +4,8 @@
   labels) share no name, and no RFM segment or KMeans label uses a stage word.
 - The business words that used to mean several things keep one meaning in every
   public table (a glossary written here, independent of the models' yml); no
-  latest public table has a column named `channel` alone.
+  latest public table has a column named `channel` alone, nor a latest survey
+  answer without `_score` or `_category`.
 - The plain-name views analysts query carry the same comments as the tables.
 """
 
@@ -74,6 +75,11 @@ def test_glossary_words_keep_one_meaning(tmp_path: Path) -> None:
     assert not frequency_like, frequency_like
     assert not RETIRED & set(columns), f"retired names in use: {RETIRED & set(columns)}"
     assert {"acquisition_channel", "contact_channel"} <= set(columns)
+    # The latest survey answer is named for what it is, as in
+    # customer_satisfaction: latest_nps_score (0-10), never `latest_nps`, which
+    # reads like an NPS (-100..100).
+    bare_latest = [n for n in columns if re.search(r"latest_(nps|csat)$", n)]
+    assert not bare_latest, bare_latest
 
 
 def test_stage_segment_and_label_names_are_disjoint(demo_build) -> None:
