@@ -25,6 +25,7 @@ data quality), customers, value, churn, satisfaction, page (registry, HTML,
 """
 
 from customer_lifecycle.report.actions import actions, data_quality, top_actions
+from customer_lifecycle.report.backtest import btyd_calibration_holdout
 from customer_lifecycle.report.base import Chart, Result, Settings, money
 from customer_lifecycle.report.churn import churn_models
 from customer_lifecycle.report.cli import main
@@ -47,7 +48,6 @@ from customer_lifecycle.report.satisfaction import (
     satisfaction_over_time,
 )
 from customer_lifecycle.report.value import (
-    btyd_calibration_holdout,
     clv_by_channel,
     clv_distribution,
     ltv_cac_by_channel,

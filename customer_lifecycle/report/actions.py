@@ -21,7 +21,7 @@ def top_actions(connection, settings: Settings) -> pd.DataFrame:
         connection,
         f"""
         select action_rank, customer_id, lifecycle_stage, rfm_segment, action,
-               channel, value_basis, value_at_stake, response_rate, action_cost,
+               contact_channel, value_basis, value_at_stake, response_rate, action_cost,
                expected_net_value
         from marts.customer_actions
         where is_worth_acting
@@ -63,7 +63,7 @@ def to_do_html(connection, settings: Settings) -> str:
         f"data-customer='{html.escape(str(row['customer_id']))}'>"
         f"<td>{int(row['action_rank'])}</td>"
         f"<td>{html.escape(str(row['customer_id']))}</td>"
-        f"<td>{html.escape(row['action'])} ({html.escape(row['channel'])})</td>"
+        f"<td>{html.escape(row['action'])} ({html.escape(row['contact_channel'])})</td>"
         f"<td>{html.escape(why(row, settings))}</td>"
         f"<td class='money'>{money(row['expected_net_value'], settings.currency)}</td>"
         "</tr>"
@@ -75,7 +75,8 @@ def to_do_html(connection, settings: Settings) -> str:
         f"together worth {money(total, settings.currency)} net of its cost. The "
         f"first {len(rows)}, most valuable first:</p>"
         "<table class='todo'><thead><tr><th>rank</th><th>customer</th><th>action "
-        "(channel)</th><th>why</th><th>expected net value</th></tr></thead><tbody>"
+        "(contact channel)</th><th>why</th><th>expected net value</th></tr></thead>"
+        "<tbody>"
         f"{''.join(lines)}</tbody></table>"
         "<p class='how'>The whole list, in this order: table marts.customer_actions "
         "(where is_worth_acting, order by action_rank). Expected net value = value "

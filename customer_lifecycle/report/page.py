@@ -10,6 +10,7 @@ import duckdb
 from plotly.offline import get_plotlyjs
 
 from customer_lifecycle.report.actions import actions, data_quality, to_do_html
+from customer_lifecycle.report.backtest import btyd_calibration_holdout
 from customer_lifecycle.report.base import Chart, Settings
 from customer_lifecycle.report.churn import churn_models
 from customer_lifecycle.report.customers import (
@@ -24,7 +25,6 @@ from customer_lifecycle.report.satisfaction import (
     satisfaction_over_time,
 )
 from customer_lifecycle.report.value import (
-    btyd_calibration_holdout,
     clv_by_channel,
     clv_distribution,
     ltv_cac_by_channel,

@@ -1,8 +1,7 @@
-"""Charts of customer value: CLV, LTV:CAC, the purchase forecast, value at risk."""
+"""Charts of customer value: CLV, LTV:CAC, p_alive, value at risk."""
 
 from __future__ import annotations
 
-import pandas as pd
 import plotly.graph_objects as go
 
 from customer_lifecycle.report.base import (
@@ -117,60 +116,6 @@ def ltv_cac_by_channel(connection, settings: Settings) -> Result:
     return Result(
         layout(figure, xaxis_title="acquisition channel",
                yaxis_title="lifetime value / acquisition cost"),
-        reading,
-    )  # fmt: skip
-
-
-def _backtest_window(total: pd.DataFrame) -> str:
-    if not total.empty and total["backtest_kind"].iloc[0] == "internal":
-        return (
-            "Refitted on the orders up to "
-            f"{pd.Timestamp(total['calibration_end_date'].iloc[0]).date()}, over the "
-            "months since then"
-        )
-    return "Over the holdout (orders after as_of_date)"
-
-
-def btyd_calibration_holdout(connection, settings: Settings) -> Result:
-    data = frame(
-        connection,
-        """
-        select group_value, group_order, mean_predicted_purchases,
-               mean_actual_purchases, customers
-        from marts.btyd_backtest
-        where grain = 'frequency_bucket'
-        order by group_order
-        """,
-    )
-    if data.empty:
-        return Result(
-            empty_reason="No backtest: there are no orders after as_of_date, and "
-            "the purchase models could not be refitted on an earlier cutoff (too "
-            "few customers), so the forecasts cannot be compared with what "
-            "customers did next."
-        )
-    figure = go.Figure(
-        [
-            go.Scatter(x=data["group_value"], y=data["mean_actual_purchases"],
-                       name="actual", mode="lines+markers"),
-            go.Scatter(x=data["group_value"], y=data["mean_predicted_purchases"],
-                       name="predicted", mode="lines+markers"),
-        ]
-    )  # fmt: skip
-    total = frame(
-        connection,
-        "select relative_total_error, backtest_kind, purchase_model,"
-        " calibration_end_date from marts.btyd_backtest where grain = 'total'",
-    )
-    error = float(total["relative_total_error"].iloc[0]) if not total.empty else 0.0
-    model = total["purchase_model"].iloc[0] if not total.empty else "the model"
-    reading = (
-        f"{_backtest_window(total)}, {model} predicted {abs(error):.0%} "
-        f"{'more' if error > 0 else 'fewer'} purchases than customers made in total."
-    )
-    return Result(
-        layout(figure, xaxis_title="repeat purchases before the cutoff",
-               yaxis_title="purchases per customer after the cutoff"),
         reading,
     )  # fmt: skip
 

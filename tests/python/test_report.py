@@ -172,53 +172,192 @@ def test_readings_are_computed_from_the_data(tiny_warehouse) -> None:
     )
 
 
-def test_empty_tables_say_why(tiny_warehouse) -> None:
-    tiny_warehouse.sql(
+# --- the purchase-forecast backtest reading ------------------------------------
+
+SELECTION_COLUMNS = (
+    "purchase_model, status, is_selected, purchase_model_var, backtest_kind,"
+    " backtest_origins, pooled_absolute_relative_error, relative_total_error,"
+    " shortest_backtest_days, longest_backtest_days, horizon_days,"
+    " backtest_horizon_status"
+)
+ORIGIN_COLUMNS = (
+    "origin_index, purchase_model, calibration_end_date, backtest_days,"
+    " is_evaluable, evaluation_status, predicted_purchases, actual_purchases,"
+    " relative_total_error"
+)
+
+
+def _backtest_marts(connection, selection: str, origins: str) -> None:
+    """marts.btyd_model_selection, btyd_backtest_by_origin and an empty
+    btyd_backtest (no chart) from rows written by hand."""
+    connection.sql(
+        f"""
+        create or replace table marts.btyd_model_selection as
+        select * from (values {selection}) as t({SELECTION_COLUMNS});
+        create or replace table marts.btyd_backtest_by_origin as
+        select * from (values {origins}) as t({ORIGIN_COLUMNS});
+        create or replace table marts.btyd_backtest (grain varchar,
+            group_value varchar, group_order integer, mean_predicted_purchases
+            double, mean_actual_purchases double, calibration_end_date date,
+            backtest_kind varchar)
         """
-        create table marts.btyd_backtest (grain varchar, group_value varchar,
-            group_order integer, mean_predicted_purchases double,
-            mean_actual_purchases double, customers integer,
-            relative_total_error double, backtest_kind varchar,
-            purchase_model varchar, calibration_end_date date)
-        """
+    )
+
+
+def test_backtest_reading_pools_the_origins_every_usable_model_can_use(
+    tiny_warehouse,
+) -> None:
+    # bg_nbd is usable but not evaluable at origin 3: only origins 1 and 2 are
+    # pooled. pareto_nbd: (110 - 100) / 100 = +10%, (170 - 200) / 200 = -15%;
+    # pooled |10| + |-30| over 300 = 13%; holdouts 120 and 200 days < 365.
+    _backtest_marts(
+        tiny_warehouse,
+        "('pareto_nbd', 'fitted', true, 'auto', 'internal', 2, 0.1333, -0.0667,"
+        " 120, 200, 365, 'shortened'),"
+        " ('bg_nbd', 'degenerate', false, 'auto', 'internal', 2, 0.2, 0.1, 120, 200,"
+        " 365, 'shortened')",
+        "(1, 'pareto_nbd', date '2024-09-01', 120, true, 'evaluable', 110.0, 100.0,"
+        " 0.10), (1, 'bg_nbd', date '2024-09-01', 120, true, 'evaluable', 120.0,"
+        " 100.0, 0.2), (2, 'pareto_nbd', date '2024-06-01', 200, true, 'evaluable',"
+        " 170.0, 200.0, -0.15), (2, 'bg_nbd', date '2024-06-01', 200, true,"
+        " 'evaluable', 200.0, 200.0, 0.0), (3, 'pareto_nbd', date '2024-03-01', 290,"
+        " true, 'evaluable', 500.0, 100.0, 4.0), (3, 'bg_nbd', date '2024-03-01',"
+        " 290, false, 'fit_failed', null, 100.0, null)",
     )
     result = report.btyd_calibration_holdout(tiny_warehouse, SETTINGS)
     assert result.figure is None
-    assert "no orders after as_of_date" in result.empty_reason
+    assert result.empty_reason == (
+        "Backtested at 2 origins, each refitted on at least as much history as it "
+        "predicts: pareto_nbd was off by 13% in total (from -15% to +10% by origin) "
+        "over holdouts of 120–200 days. The history is too short to test the full "
+        "365-day horizon; this is the accuracy of shorter forecasts."
+    )
+
+
+SHORT = "The history is too short to backtest the purchase forecasts"
 
 
 @pytest.mark.parametrize(
-    ("kind", "error", "opening"),
+    ("status", "model_var", "evaluation", "reading"),
     [
-        (
-            "internal",
-            0.25,
-            "Refitted on the orders up to 2024-01-01, over the months since then,",
-        ),
-        ("external", -0.125, "Over the holdout (orders after as_of_date),"),
+        ("fitted", "auto", "holdout_too_short",
+         f"{SHORT}; the model was chosen by calibration fit."),
+        ("fitted", "bg_nbd", "holdout_too_short",
+         f"{SHORT}; bg_nbd was set by var purchase_model."),
+        ("failed", "auto", "holdout_too_short",
+         f"{SHORT}, and no purchase model could be fitted: no forecast."),
+        ("fitted", "auto", "too_few_customers",
+         "The purchase forecasts could not be backtested (too few customers); the"
+         " model was chosen by calibration fit."),
     ],
-)
-def test_backtest_reading_names_its_window(tiny_warehouse, kind, error, opening):
-    tiny_warehouse.sql(
-        f"""
-        create or replace table marts.btyd_backtest as
-        select * from (values
-            ('frequency_bucket', '0', 0, 1.0, 0.8, 10, null, '{kind}', 'pareto_nbd',
-             date '2024-01-01'),
-            ('total', 'all', 0, 1.0, 0.8, 10, {error}, '{kind}', 'pareto_nbd',
-             date '2024-01-01')
-        ) as t(grain, group_value, group_order, mean_predicted_purchases,
-               mean_actual_purchases, customers, relative_total_error,
-               backtest_kind, purchase_model, calibration_end_date)
-        """
+)  # fmt: skip
+def test_backtest_reading_without_an_evaluable_origin(
+    tiny_warehouse, status, model_var, evaluation, reading
+) -> None:
+    _backtest_marts(
+        tiny_warehouse,
+        f"('bg_nbd', '{status}', true, '{model_var}', 'internal', 0, null, null,"
+        " null, null, 365, 'not_evaluable')",
+        f"(1, 'bg_nbd', date '2024-03-01', 40, false, '{evaluation}', null, 3.0, null)",
     )
     result = report.btyd_calibration_holdout(tiny_warehouse, SETTINGS)
-    # 0.25 -> "25% more"; -0.125 -> "12% fewer" (Python rounds half to even).
-    amount = "25% more" if error > 0 else "12% fewer"
-    assert result.reading == (
-        f"{opening} pareto_nbd predicted {amount} purchases than customers made"
-        " in total."
+    assert result.empty_reason == reading
+
+
+def _expected_backtest_reading(build) -> str:
+    """The backtest sentence, its figures recomputed from the origins."""
+    selection = build.frame(
+        f"select {SELECTION_COLUMNS} from marts.btyd_model_selection"
     )
+    origins = build.frame(f"select {ORIGIN_COLUMNS}, horizon_days, backtest_kind"
+                          " from marts.btyd_backtest_by_origin")  # fmt: skip
+    usable = set(
+        selection.loc[
+            selection["status"].isin(["fitted", "degenerate"]), "purchase_model"
+        ]
+    )
+    evaluable = (
+        origins[origins["purchase_model"].isin(usable)]
+        .groupby("origin_index")["is_evaluable"]
+        .all()
+    )
+    model = selection.loc[selection["is_selected"], "purchase_model"].item()
+    mine = origins[
+        (origins["purchase_model"] == model)
+        & origins["origin_index"].isin(evaluable[evaluable].index)
+    ]
+    assert len(mine) >= 1, "no evaluable origin: use the not_evaluable test"
+    error = mine["predicted_purchases"] - mine["actual_purchases"]
+    pooled = error.abs().sum() / mine["actual_purchases"].sum()
+    by_origin = error / mine["actual_purchases"]
+    days = mine["backtest_days"]
+    horizon = int(origins["horizon_days"].iloc[0])
+    if origins["backtest_kind"].iloc[0] == "external":
+        direction = "more" if by_origin.iloc[0] > 0 else "fewer"
+        sentence = (
+            f"Backtested on one holdout, the {days.max()} days of orders after "
+            f"as_of_date: {model} was off by {pooled:.0%} in total (it predicted "
+            f"{direction} purchases than customers made)."
+        )
+        short = "The orders after as_of_date cover too few days"
+    else:
+        sentence = (
+            f"Backtested at {len(mine)} origins, each refitted on at least as much "
+            f"history as it predicts: {model} was off by {pooled:.0%} in total (from "
+            f"{by_origin.min():+.0%} to {by_origin.max():+.0%} by origin) over "
+            f"holdouts of {days.min()}–{days.max()} days."
+        )
+        short = "The history is too short"
+    if days.min() < horizon:
+        sentence += (
+            f" {short} to test the full {horizon}-day horizon; this is the "
+            "accuracy of shorter forecasts."
+        )
+    return sentence
+
+
+def test_backtest_reading_matches_the_origins_of_the_demo(demo_build) -> None:
+    expected = _expected_backtest_reading(demo_build)
+    (latest,) = demo_build.query(
+        "select max(calibration_end_date) from marts.btyd_backtest_by_origin"
+    )[0]
+    with demo_build.connect() as connection:
+        result = report.btyd_calibration_holdout(connection, SETTINGS)
+    assert result.figure is not None
+    # The demo's two years of history cannot cover the 365-day horizon.
+    assert "too short to test the full 365-day horizon" in expected
+    assert result.reading == (
+        f"{expected} The chart: the latest origin, refitted on orders up to {latest}."
+    )
+
+
+def test_an_external_backtest_is_one_holdout(cdnow_build) -> None:
+    expected = _expected_backtest_reading(cdnow_build)
+    assert expected.startswith("Backtested on one holdout, the 273 days")
+    with cdnow_build.connect() as connection:
+        assert report.btyd_calibration_holdout(connection, SETTINGS).reading == expected
+
+
+def test_too_short_a_history_gives_no_accuracy_figure(tiny_build) -> None:
+    # The tiny fixture: 90 days of history, 10 days of orders after as_of_date
+    # (< var btyd_backtest_min_days), and too few customers for any fit.
+    origins = tiny_build.frame(
+        "select evaluation_status, is_evaluable from marts.btyd_backtest_by_origin"
+    )
+    assert set(origins["evaluation_status"]) == {"holdout_too_short"}
+    assert not origins["is_evaluable"].any()
+    (statuses,) = tiny_build.query(
+        "select list(distinct status) from marts.btyd_model_selection"
+    )
+    assert statuses[0] == ["failed"]
+    with tiny_build.connect() as connection:
+        result = report.btyd_calibration_holdout(connection, SETTINGS)
+    assert result.figure is None
+    assert result.empty_reason == (
+        "The history is too short to backtest the purchase forecasts, and no "
+        "purchase model could be fitted: no forecast."
+    )
+    assert "%" not in result.empty_reason
 
 
 # --- what the report says, against the marts ---------------------------------
@@ -244,7 +383,7 @@ def test_report_starts_with_the_first_actions_of_customer_actions(
     demo_build, demo_page
 ) -> None:
     expected = demo_build.query(
-        "select action_rank, customer_id, action, channel"
+        "select action_rank, customer_id, action, contact_channel"
         " from marts.customer_actions where is_worth_acting"
         " order by action_rank limit 10"
     )

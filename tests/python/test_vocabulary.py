@@ -3,7 +3,9 @@
 - The groups analysts filter on (lifecycle stages, RFM segments, KMeans segment
   labels) share no name, and no RFM segment or KMeans label uses a stage word.
 - The business words that used to mean several things keep one meaning in every
-  public table (a glossary written here, independent of the models' yml).
+  public table (a glossary written here, independent of the models' yml); no
+  latest public table has a column named `channel` alone, nor a latest survey
+  answer without `_score` or `_category`.
 - The plain-name views analysts query carry the same comments as the tables.
 """
 
@@ -28,8 +30,12 @@ GLOSSARY = {
     "orders": "purchases (non-refund orders)",
     "revenue": "net revenue",
     "monetary_value": "repeat purchase days",
+    "acquisition_channel": "acquisition channel",
+    "contact_channel": "contact channel",
 }
-RETIRED = {"monetary"}
+# `channel` alone meant three things (the acquisition channel, the contact
+# channel of an action, the touchpoint type): a column says which.
+RETIRED = {"monetary", "channel"}
 
 
 def _public_latest_columns(tmp_path: Path) -> dict[str, dict[str, str]]:
@@ -67,7 +73,13 @@ def test_glossary_words_keep_one_meaning(tmp_path: Path) -> None:
         and "frequency" not in description.lower()
     ]
     assert not frequency_like, frequency_like
-    assert not RETIRED & set(columns), RETIRED & set(columns)
+    assert not RETIRED & set(columns), f"retired names in use: {RETIRED & set(columns)}"
+    assert {"acquisition_channel", "contact_channel"} <= set(columns)
+    # The latest survey answer is named for what it is, as in
+    # customer_satisfaction: latest_nps_score (0-10), never `latest_nps`, which
+    # reads like an NPS (-100..100).
+    bare_latest = [n for n in columns if re.search(r"latest_(nps|csat)$", n)]
+    assert not bare_latest, bare_latest
 
 
 def test_stage_segment_and_label_names_are_disjoint(demo_build) -> None:

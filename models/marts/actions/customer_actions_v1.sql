@@ -1,41 +1,27 @@
-{#- Per reachable person, the recommended action of the playbook, its expected
-    net value and a rank (1 = act first). Churned customers only where win-back
-    pays. Doc block customer_actions. -#}
+{#- Deprecated (see deprecation_date; use v2, the plain name): customer_actions
+    as published before the one vocabulary. The same rows as v2, with the contact
+    channel of the action named `channel`. -#}
 with actions as (
-    select * from {{ ref('int_customer_actions') }}
-),
-
-run_context as (
-    select * from {{ ref('int_run_context') }}
-),
-
-reachable as (
-    select *
-    from actions
-    where expected_net_value is not null
-        and (lifecycle_stage <> 'churned' or is_worth_acting)
+    select * from {{ ref('customer_actions', v=2) }}
 ),
 
 final as (
     select
-        cast(row_number() over (
-            order by reachable.expected_net_value desc, reachable.customer_id asc
-        ) as integer) as action_rank,
-        reachable.customer_id,
-        run_context.as_of_date,
-        reachable.lifecycle_stage,
-        reachable.rfm_segment,
-        reachable.strategy,
-        reachable.action,
-        reachable.channel,
-        reachable.value_basis,
-        cast(reachable.value_at_stake as double) as value_at_stake,
-        cast(reachable.response_rate as double) as response_rate,
-        cast(reachable.action_cost as double) as action_cost,
-        cast(reachable.expected_net_value as double) as expected_net_value,
-        reachable.is_worth_acting
-    from reachable
-    cross join run_context
+        action_rank,
+        customer_id,
+        as_of_date,
+        lifecycle_stage,
+        rfm_segment,
+        strategy,
+        action,
+        contact_channel as channel,
+        value_basis,
+        value_at_stake,
+        response_rate,
+        action_cost,
+        expected_net_value,
+        is_worth_acting
+    from actions
 )
 
 select * from final

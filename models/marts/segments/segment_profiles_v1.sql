@@ -1,29 +1,28 @@
-{#- One row per KMeans segment: size, share, silhouettes and the centroid in
-    original units (means of the members' features as of as_of_date). -#}
-with segments as (
-    select * from {{ ref('int_segment_profiles') }}
+{#- Deprecated (see deprecation_date; use v3, the plain name): segment_profiles
+    with the v1 names of the centroid columns. The same rows as v3. -#}
+with profiles as (
+    select * from {{ ref('segment_profiles', v=3) }}
 ),
 
 final as (
     select
-        cast(segment_id as integer) as segment_id,
-        cast(segment_label as varchar) as segment_label,
+        segment_id,
+        segment_label,
         as_of_date,
-        cast(model_version as varchar) as model_version,
-        cast(customers as integer) as customers,
-        cast(share as double) as share,
-        cast(silhouette as double) as silhouette,
-        cast(segment_silhouette as double) as segment_silhouette,
-        cast(centroid_recency_days as double) as centroid_recency_days,
-        cast(centroid_purchase_days as double) as centroid_frequency,
-        cast(centroid_revenue as double) as centroid_monetary,
-        cast(centroid_tenure_days as double) as centroid_tenure_days,
-        cast(centroid_avg_order_value as double) as centroid_avg_order_value,
-        cast(centroid_mean_interpurchase_days as double)
-            as centroid_mean_interpurchase_days,
-        cast(centroid_latest_nps as double) as centroid_latest_nps,
-        cast(centroid_latest_csat as double) as centroid_latest_csat
-    from segments
+        model_version,
+        customers,
+        share,
+        silhouette,
+        segment_silhouette,
+        centroid_recency_days,
+        centroid_purchase_days as centroid_frequency,
+        centroid_revenue as centroid_monetary,
+        centroid_tenure_days,
+        centroid_avg_order_value,
+        centroid_mean_interpurchase_days,
+        centroid_latest_nps_score as centroid_latest_nps,
+        centroid_latest_csat_score as centroid_latest_csat
+    from profiles
 )
 
 select * from final
