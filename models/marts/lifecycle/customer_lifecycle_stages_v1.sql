@@ -2,10 +2,11 @@
     (prospects included) and period, from the period of first contact to the
     period holding as_of_date: the stage spells (int_customer_lifecycle_spells)
     expanded to their periods, with the facts that decided each period's stage
-    (macro lifecycle_stage_facts over the sparse purchase periods). Nothing else
-    in the build reads it: the stages, transitions, stage mix, ltv_cac and
-    customer_360 come from the spells, so the customer x period cost is paid for
-    this published view only. -#}
+    (macro lifecycle_stage_facts over the sparse purchase periods). No model
+    reads it (the transitions, stage mix forecast, ltv_cac and customer_360 come
+    from the spells), so the customer x period cost is paid for this published
+    view only; the semantic model customer_periods and the report's stage chart
+    read it for the stage mix period by period. -#}
 with periods as {{ inline_cte() }} (
     select * from {{ ref('int_lifecycle_periods') }}
 ),
