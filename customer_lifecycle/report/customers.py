@@ -21,7 +21,7 @@ def stage_mix(connection, settings: Settings) -> Result:
         connection,
         """
         select period_start, stage, count(*) as customers
-        from marts.customer_lifecycle_stages
+        from marts.customer_lifecycle_stages_v1
         group by period_start, stage
         order by period_start
         """,

@@ -122,7 +122,7 @@ def hand_matrix() -> np.ndarray:
 def test_stages_by_hand(monthly):
     rows = monthly.query(
         "select customer_id, period_start, stage"
-        " from marts.customer_lifecycle_stages order by customer_id, period_start"
+        " from marts.customer_lifecycle_stages_v1 order by customer_id, period_start"
     )
     found: dict[str, list] = {}
     for customer_id, period_start, stage in rows:
@@ -140,7 +140,7 @@ def test_stage_facts_by_hand(monthly):
         " usual_rhythm_days, longest_silence_ended_days, revenue_in_period::double,"
         " trailing_window_revenue::double, previous_window_revenue::double,"
         " has_full_previous_window, is_complete_period"
-        " from marts.customer_lifecycle_stages"
+        " from marts.customer_lifecycle_stages_v1"
         " where (customer_id = 'B' and period_start = '2024-02-01')"
         " or (customer_id = 'G' and period_start in ('2024-02-01', '2024-06-01'))"
         " order by customer_id, period_start"
@@ -195,7 +195,7 @@ def test_stage_facts_by_hand(monthly):
 def test_transitions_account_for_every_consecutive_pair(monthly):
     (pairs,) = monthly.query(
         "select count(*) - count(distinct customer_id)"
-        " from marts.customer_lifecycle_stages"
+        " from marts.customer_lifecycle_stages_v1"
     )[0]
     assert pairs == (7 - 1) + (13 - 1) + (9 - 1) + (12 - 1) + (2 - 1) + (1 - 1)
     (total,) = monthly.query(
@@ -378,7 +378,8 @@ def test_customer_satisfaction_by_hand(monthly):
 
 def test_quarterly_with_orders_only(quarterly_orders_only):
     rows = quarterly_orders_only.query(
-        "select customer_id, period_start, stage from marts.customer_lifecycle_stages"
+        "select customer_id, period_start, stage"
+        " from marts.customer_lifecycle_stages_v1"
         " order by customer_id, period_start"
     )
     q = [

@@ -136,11 +136,15 @@ def test_stage_mix_per_month_matches_sql(tiny_build, tmp_path) -> None:
         )
         for row in rows
     }
+    # Plain SQL on the spells (the plain name, v2), expanded to their months
+    # here, independently of v1 (the per-period table the metric reads).
     plain_sql = {
         (str(period_start), stage): customers
         for period_start, stage, customers in tiny_build.query(
-            "select period_start, stage, count(*)"
-            " from marts.customer_lifecycle_stages group by period_start, stage"
+            "select cast(months.month_start as date), spells.lifecycle_stage,"
+            " count(*) from marts.customer_lifecycle_stages as spells,"
+            " generate_series(spells.valid_from, spells.last_period_start,"
+            " interval 1 month) as months(month_start) group by all"
         )
     }
     assert through_mf == plain_sql

@@ -86,7 +86,7 @@ def test_stage_segment_and_label_names_are_disjoint(demo_build) -> None:
     stages = {
         r[0]
         for r in demo_build.query(
-            "select stage from marts.customer_lifecycle_stages group by 1"
+            "select lifecycle_stage from marts.customer_lifecycle_stages group by 1"
         )
     }
     rfm = {

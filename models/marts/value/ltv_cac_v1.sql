@@ -1,5 +1,7 @@
 {#- LTV, CAC and LTV:CAC by acquisition channel and by acquisition cohort.
-    See the docs block ltv_cac. -#}
+    See the docs block ltv_cac. The live customer-periods, churn events and live
+    revenue come from the stage spells (a spell counts its overlap with the
+    window), not from a customer x period table. -#}
 {%- set live_stages = "('new', 'active', 'growing', 'at_risk', 'reactivated')" -%}
 {%- set window_periods = var('ltv_window_periods') | int -%}
 {%- set churn_days = var('lifecycle_churn_days') | int -%}
@@ -9,8 +11,24 @@
 {%- set discount = '(power(1 + ' ~ var('annual_discount_rate') ~ ', '
     ~ period_days ~ ' / 365.25) - 1)' -%}
 
-with stages as {{ inline_cte() }} (
-    select * from {{ ref('int_customer_lifecycle_stages') }}
+with spells as (
+    select * from {{ ref('int_customer_lifecycle_spells') }}
+),
+
+periods as {{ inline_cte() }} (
+    select * from {{ ref('int_lifecycle_periods') }}
+),
+
+contacts as (
+    select * from {{ ref('int_contacts_aggregated_to_customers') }}
+),
+
+purchase_days as (
+    select * from {{ ref('int_orders_aggregated_to_customer_days') }}
+),
+
+purchase_periods as (
+    {{ lifecycle_purchase_periods('periods', 'purchase_days') }}
 ),
 
 customers as (
@@ -31,11 +49,10 @@ run_context as {{ inline_cte() }} (
 
 first_purchases as (
     select
-        stages.customer_id,
-        min(stages.first_purchase_date) as first_purchase_date
-    from stages
-    where stages.first_purchase_date is not null
-    group by stages.customer_id
+        customer_id,
+        first_purchase_date
+    from contacts
+    where first_purchase_date is not null
 ),
 
 buyers as (
@@ -70,46 +87,67 @@ buyer_groups as (
     from buyers
 ),
 
-window_periods as (
-    {#- The most recent complete periods that have a next period in the data. -#}
-    select distinct period_start
-    from stages
-    where is_complete_period
-    order by period_start desc
-    limit {{ window_periods }} + 1
-),
-
-stage_steps as (
+window_bounds as (
+    {#- The steps of the window: the var ltv_window_periods most recent complete
+        periods that have a complete next period (the window holds one more). -#}
     select
-        stages.customer_id,
-        stages.period_start,
-        stages.stage,
-        stages.revenue_in_period,
-        lead(stages.stage) over (
-            partition by stages.customer_id order by stages.period_start
-        ) as next_stage
-    from stages
-    inner join window_periods
-        on stages.period_start = window_periods.period_start
+        max(period_number) - {{ window_periods }} as first_step_period_number,
+        max(period_number) - 1 as last_step_period_number
+    from periods
+    where is_complete
 ),
 
-live_steps as (
-    select *
-    from stage_steps
-    where stage in {{ live_stages }}
-        and next_stage is not null
+live_spells as (
+    {#- Each spell in a live stage that overlaps the steps: its overlap gives
+        that many live customer-periods; it is a churn event when it exits to
+        churned from a step (the churned spell starts inside the window). -#}
+    select
+        spells.customer_id,
+        spells.spell_number,
+        greatest(spells.first_period_number, window_bounds.first_step_period_number)
+            as first_step_period_number,
+        least(spells.last_period_number, window_bounds.last_step_period_number)
+            as last_step_period_number,
+        coalesce(
+            spells.next_lifecycle_stage = 'churned'
+            and spells.last_period_number <= window_bounds.last_step_period_number,
+            false
+        ) as is_churn_exit
+    from spells
+    cross join window_bounds
+    where spells.lifecycle_stage in {{ live_stages }}
+        and spells.last_period_number >= window_bounds.first_step_period_number
+        and spells.first_period_number <= window_bounds.last_step_period_number
+),
+
+live_spell_revenue as (
+    {#- The purchase revenue of the periods a live spell has in the steps (the
+        sparse purchase periods, by a range join per customer). -#}
+    select
+        live_spells.customer_id,
+        live_spells.spell_number,
+        live_spells.last_step_period_number - live_spells.first_step_period_number + 1
+            as live_customer_periods,
+        live_spells.is_churn_exit,
+        coalesce(sum(purchase_periods.revenue_in_period), 0) as live_revenue
+    from live_spells
+    left join purchase_periods
+        on live_spells.customer_id = purchase_periods.customer_id
+        and purchase_periods.period_number >= live_spells.first_step_period_number
+        and purchase_periods.period_number <= live_spells.last_step_period_number
+    group by 1, 2, 3, 4
 ),
 
 group_measures as (
     select
         buyer_groups.group_type,
         buyer_groups.group_value,
-        count(*) as live_customer_periods,
-        count(*) filter (where live_steps.next_stage = 'churned') as churn_events,
-        sum(live_steps.revenue_in_period) as live_revenue
-    from live_steps
+        sum(live_spell_revenue.live_customer_periods) as live_customer_periods,
+        count(*) filter (where live_spell_revenue.is_churn_exit) as churn_events,
+        sum(live_spell_revenue.live_revenue) as live_revenue
+    from live_spell_revenue
     inner join buyer_groups
-        on live_steps.customer_id = buyer_groups.customer_id
+        on live_spell_revenue.customer_id = buyer_groups.customer_id
     group by 1, 2
 ),
 
