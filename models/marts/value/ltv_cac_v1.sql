@@ -133,8 +133,8 @@ live_spell_revenue as (
     from live_spells
     left join purchase_periods
         on live_spells.customer_id = purchase_periods.customer_id
-        and purchase_periods.period_number >= live_spells.first_step_period_number
-        and purchase_periods.period_number <= live_spells.last_step_period_number
+        and live_spells.first_step_period_number <= purchase_periods.period_number
+        and live_spells.last_step_period_number >= purchase_periods.period_number
     group by 1, 2, 3, 4
 ),
 
