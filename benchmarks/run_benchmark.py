@@ -429,6 +429,21 @@ def markdown(results: list[dict], when: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_fixed_cost(out: Path, repeats: int) -> dict:
+    """benchmarks/fixed_cost.py: written to <out>/<date>-fixed-cost.{json,md}."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from fixed_cost import fixed_cost_markdown, measure_fixed_cost
+
+    log(f"fixed cost: tiny fixture vs an empty dbt project ({repeats} times)")
+    result = measure_fixed_cost(out / "work" / "fixed-cost", repeats)
+    stem = out / f"{dt.date.today().isoformat()}-fixed-cost"
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=2))
+    report = fixed_cost_markdown(result)
+    stem.with_suffix(".md").write_text(report)
+    print(report, flush=True)
+    return result
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--measure"]:
@@ -455,11 +470,23 @@ def main(argv: list[str] | None = None) -> list[dict]:
         help="keep each scale's warehouse files (default: deleted once measured)",
     )
     parser.add_argument("--resume", action="store_true", help="skip finished scales")
+    parser.add_argument(
+        "--tiny",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure the fixed cost: tiny fixture vs an empty dbt project",
+    )
+    parser.add_argument("--tiny-only", action="store_true", help="only that")
+    parser.add_argument("--tiny-repeats", type=int, default=3)
     args = parser.parse_args(argv)
 
     out = (ROOT / args.out).resolve()
     (out / "scales").mkdir(parents=True, exist_ok=True)
     scales: list[int | None] = [None] if args.input_dir else args.customers
+    if args.tiny or args.tiny_only:
+        run_fixed_cost(out, args.tiny_repeats)
+    if args.tiny_only:
+        return []
     results = []
     for customers in scales:
         label = str(customers) if customers else Path(args.input_dir).name

@@ -17,14 +17,25 @@ import pytest
 from conftest import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "benchmarks" / "run_benchmark.py"
+FIXED_COST = PROJECT_ROOT / "benchmarks" / "fixed_cost.py"
+
+
+def load_script(path):
+    """A script of benchmarks/ as a module."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("run_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
+
+
+@pytest.fixture(scope="module")
+def fixed_cost():
+    return load_script(FIXED_COST)
 
 
 def pandas_floor(input_dir) -> pd.DataFrame:
@@ -102,7 +113,7 @@ def test_fingerprint_sees_changes_not_order(bench, tmp_path):
 
 def test_tiny_benchmark_run(bench, tmp_path):
     out = tmp_path / "bench"
-    args = ["--customers", "2000", "--no-peer", "--out", str(out)]
+    args = ["--customers", "2000", "--no-peer", "--no-tiny", "--out", str(out)]
     [result] = bench.main(args)
     written = json.loads(next(out.glob("*-*-*.json")).read_text())
     assert written == [result]
@@ -145,3 +156,81 @@ def test_tiny_benchmark_run(bench, tmp_path):
     # --resume skips the finished scale and reports it unchanged.
     [resumed] = bench.main([*args, "--resume"])
     assert resumed == result
+
+
+def run_result(unique_id: str, seconds: float) -> dict:
+    return {"unique_id": unique_id, "execution_time": seconds}
+
+
+def test_fixed_cost_node_counts_and_seconds_by_hand(fixed_cost):
+    results = [
+        run_result("model.p.a", 1.0),
+        run_result("model.p.b.v2", 0.5),
+        run_result("test.p.not_null_a_id.1a2b", 0.25),
+        run_result("unit_test.p.a.by_hand", 2.0),
+        run_result("operation.p.p-on-run-start-0", 0.125),
+        run_result("test.p.unique_a_id.3c4d", 0.125),
+    ]
+    assert fixed_cost.node_counts(results) == {
+        "model": 2,
+        "operation": 1,
+        "test": 2,
+        "unit_test": 1,
+    }
+    assert fixed_cost.node_seconds(results) == {
+        "model": 1.5,
+        "operation": 0.12,  # 0.125 rounded half to even
+        "test": 0.38,  # 0.375 in binary is exact: rounds to 0.38
+        "unit_test": 2.0,
+    }
+
+
+def test_fixed_cost_summary_by_hand(fixed_cost):
+    # wall 12.5 s of which the run (hooks and nodes) took 9.25 s
+    build = {"seconds": 12.5, "run_results": {"elapsed_time": 9.25}}
+    assert fixed_cost.build_summary(build) == {
+        "seconds": 12.5,
+        "startup_and_parse_seconds": 3.25,
+    }
+
+    def tiny(seconds, marker):
+        return {
+            "seconds": seconds,
+            "startup_and_parse_seconds": seconds / 4,
+            "node_counts": {"model": marker},
+            "node_seconds": {"model": marker},
+            "slowest_nodes": [],
+        }
+
+    empty = [
+        {"seconds": 5.0, "startup_and_parse_seconds": 4.0},
+        {"seconds": 8.0, "startup_and_parse_seconds": 7.0},
+        {"seconds": 6.0, "startup_and_parse_seconds": 5.0},
+    ]
+    summary = fixed_cost.summarise([tiny(40.0, 1), tiny(20.0, 2), tiny(30.0, 3)], empty)
+    assert summary["tiny_seconds"] == 30.0
+    assert summary["empty_seconds"] == 6.0
+    assert summary["tiny_to_empty_ratio"] == 5.0
+    assert summary["empty_startup_and_parse_seconds"] == 5.0
+    # the nodes of the median tiny build (30 s), not of the first or the last
+    assert summary["node_counts"] == {"model": 3}
+    assert summary["tiny_startup_and_parse_seconds"] == 7.5
+    # two builds: the median is their mean, the nodes those of the slower one
+    two = fixed_cost.summarise([tiny(21.0, 1), tiny(24.0, 2)], empty[:2])
+    assert (two["tiny_seconds"], two["empty_seconds"]) == (22.5, 6.5)
+    assert two["tiny_to_empty_ratio"] == round(22.5 / 6.5, 2) == 3.46
+    assert two["node_counts"] == {"model": 2}
+    report = fixed_cost.fixed_cost_markdown(summary)
+    assert "| tiny fixture | 30.0 | 7.5 |" in report
+    assert "Ratio tiny/empty: 5.0." in report
+    assert "3 model (3 in all)" in report
+
+
+def test_fixed_cost_empty_project_is_one_duckdb_model(fixed_cost, tmp_path):
+    import yaml
+
+    project = fixed_cost.write_empty_project(tmp_path)
+    config = yaml.safe_load((project / "dbt_project.yml").read_text())
+    profiles = yaml.safe_load((project / "profiles.yml").read_text())
+    assert profiles[config["profile"]]["outputs"]["dev"]["type"] == "duckdb"
+    assert [p.name for p in (project / "models").iterdir()] == ["one.sql"]
