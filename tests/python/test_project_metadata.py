@@ -50,15 +50,48 @@ def test_every_model_and_column_is_described(demo_build):
     assert not missing, f"undescribed: {missing}"
 
 
+KEY_TESTS = ("unique", "unique_combination")
+
+
+def _key_tests(nodes) -> set[str]:
+    """Models with a unique or unique_combination test among ``nodes``."""
+    return {
+        node["attached_node"]
+        for node in nodes
+        if node["resource_type"] == "test"
+        and node.get("test_metadata", {}).get("name") in KEY_TESTS
+        and node.get("attached_node")
+    }
+
+
+def _enforced_primary_keys(manifest) -> set[str]:
+    """Contracted models with a primary_key constraint (column or model level)."""
+    return {
+        node["unique_id"]
+        for node in _models(manifest)
+        if node["contract"]["enforced"]
+        and any(
+            constraint["type"] == "primary_key"
+            for constraint in [
+                *node.get("constraints", []),
+                *(c for col in node["columns"].values() for c in col["constraints"]),
+            ]
+        )
+    }
+
+
 def test_every_model_has_a_primary_key_test(demo_build):
+    """A key test runs, or DuckDB enforces the key and the test waits for Spark.
+
+    On DuckDB a contracted primary_key constraint is enforced on write, so its
+    unique test is disabled there (`enabled: target.type != 'duckdb'`) and runs
+    on engines that do not enforce constraints.
+    """
     manifest = _manifest(demo_build)
-    keyed = set()
-    for node in manifest["nodes"].values():
-        if node["resource_type"] != "test":
-            continue
-        name = node.get("test_metadata", {}).get("name")
-        if name in ("unique", "unique_combination") and node.get("attached_node"):
-            keyed.add(node["attached_node"])
+    disabled = [node for nodes in manifest["disabled"].values() for node in nodes]
+    keyed = _key_tests(manifest["nodes"].values()) | (
+        _key_tests(disabled) & _enforced_primary_keys(manifest)
+    )
     unkeyed = [n["name"] for n in _models(manifest) if n["unique_id"] not in keyed]
     assert not unkeyed, f"models without a primary-key test: {unkeyed}"
 
