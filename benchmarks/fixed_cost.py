@@ -10,8 +10,10 @@ directory (a full parse), as every build of the tests does.
 
 Reported: ``tiny_seconds`` and ``empty_seconds`` (medians over ``repeats``
 alternating builds), ``tiny_to_empty_ratio`` (their quotient, from the rounded
-numbers), per build ``startup_and_parse_seconds`` (wall time minus the run's
-``elapsed_time`` in run_results.json: interpreter, adapter, parse), the tiny
+numbers), the same for CPU seconds (user + system of dbt and DuckDB: less moved
+by other work on the machine than wall time), per build
+``startup_and_parse_seconds`` (wall time minus the run's ``elapsed_time`` in
+run_results.json: interpreter, adapter, parse), the tiny
 build's node counts and summed node seconds by resource type, and its slowest
 nodes.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -84,16 +87,19 @@ def timed_build(project: Path, work: Path, variables: dict | None = None) -> dic
     ]
     if variables:
         args += ["--vars", json.dumps(variables)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     completed = subprocess.run(
         args, cwd=project, env=env, capture_output=True, text=True, check=False
     )
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if completed.returncode:
         tail = completed.stdout[-3000:]
         raise RuntimeError(f"dbt build of {project} failed:\n{tail}")
     run_results = json.loads((work / "target" / "run_results.json").read_text())
-    return {"seconds": seconds, "run_results": run_results}
+    return {"seconds": seconds, "cpu_seconds": cpu, "run_results": run_results}
 
 
 def resource_type(unique_id: str) -> str:
@@ -116,10 +122,11 @@ def node_seconds(results: list[dict]) -> dict[str, float]:
 
 
 def build_summary(build: dict) -> dict:
-    """Wall seconds and start-up + parse seconds of one build (rounded)."""
+    """Wall and CPU seconds, start-up + parse seconds of one build (rounded)."""
     elapsed = build["run_results"]["elapsed_time"]
     return {
         "seconds": round(build["seconds"], 2),
+        "cpu_seconds": round(build["cpu_seconds"], 2),
         "startup_and_parse_seconds": round(build["seconds"] - elapsed, 2),
     }
 
@@ -132,6 +139,8 @@ def summarise(tiny: list[dict], empty: list[dict]) -> dict:
     """
     tiny_seconds = round(statistics.median(b["seconds"] for b in tiny), 2)
     empty_seconds = round(statistics.median(b["seconds"] for b in empty), 2)
+    tiny_cpu = round(statistics.median(b["cpu_seconds"] for b in tiny), 2)
+    empty_cpu = round(statistics.median(b["cpu_seconds"] for b in empty), 2)
     ordered = sorted(tiny, key=lambda b: b["seconds"])
     typical = ordered[len(ordered) // 2]
     return {
@@ -139,6 +148,11 @@ def summarise(tiny: list[dict], empty: list[dict]) -> dict:
         "empty_seconds": empty_seconds,
         # From the reported (rounded) numbers, so that the ratio can be checked.
         "tiny_to_empty_ratio": round(tiny_seconds / empty_seconds, 2),
+        # CPU seconds (dbt and DuckDB, all threads) move less with the load
+        # of a shared machine than wall seconds do.
+        "tiny_cpu_seconds": tiny_cpu,
+        "empty_cpu_seconds": empty_cpu,
+        "tiny_to_empty_cpu_ratio": round(tiny_cpu / empty_cpu, 2),
         "tiny_startup_and_parse_seconds": typical["startup_and_parse_seconds"],
         "empty_startup_and_parse_seconds": round(
             statistics.median(b["startup_and_parse_seconds"] for b in empty), 2
@@ -179,14 +193,16 @@ def fixed_cost_markdown(result: dict) -> str:
     lines = [
         "## Fixed cost: the tiny fixture against an empty dbt project",
         "",
-        "| build | s | start-up + parse s |",
-        "|---|---|---|",
-        f"| tiny fixture | {result['tiny_seconds']} "
+        "| build | s | CPU s | start-up + parse s |",
+        "|---|---|---|---|",
+        f"| tiny fixture | {result['tiny_seconds']} | {result['tiny_cpu_seconds']} "
         f"| {result['tiny_startup_and_parse_seconds']} |",
         f"| empty one-model project | {result['empty_seconds']} "
+        f"| {result['empty_cpu_seconds']} "
         f"| {result['empty_startup_and_parse_seconds']} |",
         "",
-        f"Ratio tiny/empty: {result['tiny_to_empty_ratio']}. "
+        f"Ratio tiny/empty: {result['tiny_to_empty_ratio']} "
+        f"(CPU: {result['tiny_to_empty_cpu_ratio']}). "
         f"Tiny build nodes: {counts} "
         f"({sum(result['node_counts'].values())} in all).",
     ]

@@ -187,15 +187,21 @@ def test_fixed_cost_node_counts_and_seconds_by_hand(fixed_cost):
 
 def test_fixed_cost_summary_by_hand(fixed_cost):
     # wall 12.5 s of which the run (hooks and nodes) took 9.25 s
-    build = {"seconds": 12.5, "run_results": {"elapsed_time": 9.25}}
+    build = {
+        "seconds": 12.5,
+        "cpu_seconds": 8.125,
+        "run_results": {"elapsed_time": 9.25},
+    }
     assert fixed_cost.build_summary(build) == {
         "seconds": 12.5,
+        "cpu_seconds": 8.12,
         "startup_and_parse_seconds": 3.25,
     }
 
     def tiny(seconds, marker):
         return {
             "seconds": seconds,
+            "cpu_seconds": seconds / 2,
             "startup_and_parse_seconds": seconds / 4,
             "node_counts": {"model": marker},
             "node_seconds": {"model": marker},
@@ -203,14 +209,17 @@ def test_fixed_cost_summary_by_hand(fixed_cost):
         }
 
     empty = [
-        {"seconds": 5.0, "startup_and_parse_seconds": 4.0},
-        {"seconds": 8.0, "startup_and_parse_seconds": 7.0},
-        {"seconds": 6.0, "startup_and_parse_seconds": 5.0},
+        {"seconds": 5.0, "cpu_seconds": 4.0, "startup_and_parse_seconds": 4.0},
+        {"seconds": 8.0, "cpu_seconds": 2.0, "startup_and_parse_seconds": 7.0},
+        {"seconds": 6.0, "cpu_seconds": 3.0, "startup_and_parse_seconds": 5.0},
     ]
     summary = fixed_cost.summarise([tiny(40.0, 1), tiny(20.0, 2), tiny(30.0, 3)], empty)
     assert summary["tiny_seconds"] == 30.0
     assert summary["empty_seconds"] == 6.0
     assert summary["tiny_to_empty_ratio"] == 5.0
+    # CPU: median of 20, 10, 15 is 15; of 4, 2, 3 is 3 (not the 6-s build's 3)
+    assert (summary["tiny_cpu_seconds"], summary["empty_cpu_seconds"]) == (15.0, 3.0)
+    assert summary["tiny_to_empty_cpu_ratio"] == 5.0
     assert summary["empty_startup_and_parse_seconds"] == 5.0
     # the nodes of the median tiny build (30 s), not of the first or the last
     assert summary["node_counts"] == {"model": 3}
@@ -221,8 +230,8 @@ def test_fixed_cost_summary_by_hand(fixed_cost):
     assert two["tiny_to_empty_ratio"] == round(22.5 / 6.5, 2) == 3.46
     assert two["node_counts"] == {"model": 2}
     report = fixed_cost.fixed_cost_markdown(summary)
-    assert "| tiny fixture | 30.0 | 7.5 |" in report
-    assert "Ratio tiny/empty: 5.0." in report
+    assert "| tiny fixture | 30.0 | 15.0 | 7.5 |" in report
+    assert "Ratio tiny/empty: 5.0 (CPU: 5.0)." in report
     assert "3 model (3 in all)" in report
 
 
