@@ -476,8 +476,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
         default=True,
         help="measure the fixed cost: tiny fixture vs an empty dbt project",
     )
-    parser.add_argument("--tiny-only", action="store_true", help="only that")
-    parser.add_argument("--tiny-repeats", type=int, default=3)
+    parser.add_argument(
+        "--tiny-only", action="store_true", help="the fixed cost only, no scale"
+    )
+    parser.add_argument(
+        "--tiny-repeats", type=int, default=3, help="alternating builds of each"
+    )
     args = parser.parse_args(argv)
 
     out = (ROOT / args.out).resolve()
