@@ -49,14 +49,16 @@ def canonical(value: object) -> str:
     if isinstance(value, float | Decimal) or type(value).__name__.startswith("float"):
         number = float(value)
         return "<null>" if math.isnan(number) else f"{number:.12g}"
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if hasattr(value, "item"):  # numpy scalars
         return canonical(value.item())
     return str(value)
 
 
-def rows_of(columns: list[str], records: list[tuple]) -> list[tuple[str, ...]]:
+def rows_of(records: list[tuple]) -> list[tuple[str, ...]]:
     return sorted(tuple(canonical(v) for v in record) for record in records)
 
 
@@ -64,12 +66,12 @@ def duckdb_rows(path: str, table: str) -> tuple[list[str], list[tuple[str, ...]]
     with duckdb.connect(path, read_only=True) as connection:
         result = connection.sql(f"select * from {table}")
         columns = result.columns
-        return columns, rows_of(columns, result.fetchall())
+        return columns, rows_of(result.fetchall())
 
 
 def spark_rows(spark, table: str) -> tuple[list[str], list[tuple[str, ...]]]:
     frame = spark.table(table)
-    return frame.columns, rows_of(frame.columns, [tuple(r) for r in frame.collect()])
+    return frame.columns, rows_of([tuple(r) for r in frame.collect()])
 
 
 def compare(duck_path: str, spark, tables: list[str]) -> list[str]:
@@ -78,17 +80,19 @@ def compare(duck_path: str, spark, tables: list[str]) -> list[str]:
     for table in tables:
         duck_columns, duck = duckdb_rows(duck_path, table)
         spark_columns, sparked = spark_rows(spark, table)
+        problem = None
         if list(duck_columns) != list(spark_columns):
-            problems.append(f"{table}: columns {duck_columns} vs {spark_columns}")
-            continue
-        only_duck = sorted(set(duck) - set(sparked))
-        only_spark = sorted(set(sparked) - set(duck))
-        if only_duck or only_spark or len(duck) != len(sparked):
-            problems.append(
+            problem = f"{table}: columns {duck_columns} vs {spark_columns}"
+        elif duck != sparked:
+            only_duck = sorted(set(duck) - set(sparked))
+            only_spark = sorted(set(sparked) - set(duck))
+            problem = (
                 f"{table}: {len(duck)} vs {len(sparked)} rows; DuckDB only"
                 f" {only_duck[:3]}; Spark only {only_spark[:3]}"
             )
-        print(f"{table}: {len(duck)} rows, {'EQUAL' if not problems or not problems[-1].startswith(table + ':') else 'DIFFERENT'}")
+        print(f"{table}: {len(duck)} rows, {'DIFFERENT' if problem else 'EQUAL'}")
+        if problem:
+            problems.append(problem)
     return problems
 
 
