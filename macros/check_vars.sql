@@ -67,12 +67,46 @@
     {%- endfor -%}
     {%- set lines = [] -%}
     {%- for name in given | map('string') | unique | sort if name not in known -%}
-        {%- set nearest = run_query('select nearest_name(' ~ sql_text(name) ~ ', ['
-            ~ (known_sql | join(', ')) ~ '])').columns[0].values()[0] -%}
+        {%- set nearest = adapter.dispatch('nearest_var_name')(name, known_sql) -%}
         {%- do lines.append('Unknown var ' ~ name ~ (' (did you mean ' ~ nearest ~ '?)'
             if nearest else '')) -%}
     {%- endfor -%}
     {{ return(lines) }}
+{% endmacro %}
+
+
+{#- The known name nearest to `name` ('' when none is near); `known_sql`: the
+    known names as SQL texts. DuckDB: difflib (ratio >= 0.6) through the SQL
+    function nearest_name; Spark: the smallest Levenshtein distance, at most 40%
+    of the longer name (the same pick in the usual typo, not always). -#}
+{% macro duckdb__nearest_var_name(name, known_sql) %}
+    {{ return(run_query('select nearest_name(' ~ sql_text(name) ~ ', ['
+        ~ (known_sql | join(', ')) ~ '])').columns[0].values()[0]) }}
+{% endmacro %}
+
+
+{% macro default__nearest_var_name(name, known_sql) %}
+    {%- set found = run_query(
+        'select known_name from (select explode(array(' ~ (known_sql | join(', '))
+        ~ ')) as known_name) as known where 10 * levenshtein(known_name, '
+        ~ sql_text(name) ~ ') <= 4 * greatest(length(known_name), length('
+        ~ sql_text(name) ~ ')) order by levenshtein(known_name, ' ~ sql_text(name)
+        ~ '), known_name limit 1').columns[0].values() -%}
+    {{ return(found[0] if found else '') }}
+{% endmacro %}
+
+
+{#- Whether `name` is an IANA time zone the engine knows: DuckDB's own list;
+    elsewhere (Spark, whose Java knows the same names) the tz database of
+    pytz, which dbt's Jinja offers. -#}
+{% macro duckdb__is_known_time_zone(name) %}
+    {{ return(run_query("select count(*) from pg_timezone_names() where name = "
+        ~ sql_text(name)).columns[0].values()[0] > 0) }}
+{% endmacro %}
+
+
+{% macro default__is_known_time_zone(name) %}
+    {{ return(name in modules.pytz.all_timezones_set) }}
 {% endmacro %}
 
 
@@ -171,12 +205,9 @@
         {%- if not (value is string and modules.re.match(pattern, text)) -%}
             {{ return(true) }}
         {%- endif -%}
-        {#- Checked against DuckDB's own list, which only a connection gives. -#}
+        {#- Checked against the engine's list, which only a connection gives. -#}
         {%- if execute and use_connection -%}
-            {%- set known = run_query(
-                "select count(*) from pg_timezone_names() where name = '" ~ text
-                ~ "'").columns[0].values()[0] -%}
-            {{ return(known == 0) }}
+            {{ return(not adapter.dispatch('is_known_time_zone')(text)) }}
         {%- endif -%}
         {{ return(false) }}
     {%- endif -%}

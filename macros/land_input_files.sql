@@ -23,6 +23,8 @@
       file (no copy). A Parquet
       `timestamptz` lands as UTC text with its `+00` offset, whatever the machine's
       time zone.
+    The engine-specific steps are dispatched: `duckdb__` here, the Spark
+    versions (`default__`) in macros/land_input_files_spark.sql.
 -#}
 {% macro land_input_files() %}
     {#- Only the commands that build read the input: `dbt docs generate`,
@@ -51,6 +53,11 @@
     (CSV, or an empty table): `drop view` fails on a table and `drop table` on
     a view. -#}
 {% macro _drop_landed(target) %}
+    {{ return(adapter.dispatch('drop_landed_relation')(target)) }}
+{% endmacro %}
+
+
+{% macro duckdb__drop_landed_relation(target) %}
     {%- set schema, name = target.split('.') -%}
     {%- set found = run_query(
         "select table_type from information_schema.tables where table_schema = '"
@@ -65,13 +72,14 @@
 {% macro _land_empty_table(target, contract, why) %}
     {%- set columns_sql = [] -%}
     {%- for column in contract -%}
-        {%- do columns_sql.append('cast(null as varchar) as "' ~ column.name ~ '"') -%}
+        {%- do columns_sql.append('cast(null as ' ~ dbt.type_string() ~ ') as '
+            ~ adapter.quote(column.name)) -%}
     {%- endfor -%}
     {%- do _drop_landed(target) -%}
     {%- do run_query(
         'create table ' ~ target ~ ' as select'
         ~ ' cast(null as bigint) as _row_number,'
-        ~ ' cast(null as varchar) as _source_file, '
+        ~ ' cast(null as ' ~ dbt.type_string() ~ ') as _source_file, '
         ~ (columns_sql | join(', ')) ~ ' where false') -%}
     {%- do log(why, info=true) -%}
 {% endmacro %}
@@ -79,12 +87,8 @@
 
 {% macro _land_input_table(input_dir, source) %}
     {%- set table = source.name -%}
-    {%- set found = run_query(
-        "select file from glob(" ~ sql_text(input_dir ~ "/" ~ table ~ ".parquet") ~ ")"
-        ~ " union all select file from glob(" ~ sql_text(input_dir ~ "/" ~ table ~ ".csv")
-        ~ ")"
-        ~ " order by file"
-    ).columns[0].values() -%}
+    {%- set found_sizes = adapter.dispatch('input_files_found')(input_dir, table) -%}
+    {%- set found = found_sizes | map(attribute=0) | list -%}
     {%- set contract = source.columns.values() | list -%}
     {%- set required = source.meta.get('required', false) -%}
     {%- set target = 'raw.' ~ table -%}
@@ -94,9 +98,7 @@
             "Input directory '" ~ input_dir ~ "' holds both " ~ (found | join(' and '))
             ~ " for table '" ~ table ~ "': keep one.") }}
     {%- endif -%}
-    {%- set size = (run_query(
-        "select size from read_blob(" ~ sql_text(found[0]) ~ ")").columns[0].values()[0])
-        if found else 0 -%}
+    {%- set size = found_sizes[0][1] if found else 0 -%}
     {%- if size == 0 -%}
         {%- if required -%}
             {{ exceptions.raise_compiler_error(
@@ -115,9 +117,11 @@
     {%- set path = found[0] -%}
     {%- set file_name = path.split('/')[-1] -%}
     {%- if path.endswith('.parquet') -%}
-        {%- set landed = _land_parquet(path, file_name, source, contract, target) -%}
+        {%- set landed = adapter.dispatch('land_parquet_file')(
+            path, file_name, source, contract, target) -%}
     {%- else -%}
-        {%- set landed = _land_csv(path, file_name, source, contract, target) -%}
+        {%- set landed = adapter.dispatch('land_csv_file')(
+            path, file_name, source, contract, target, input_dir) -%}
     {%- endif -%}
     {%- if landed == 0 and required -%}
         {{ exceptions.raise_compiler_error(
@@ -125,6 +129,24 @@
             else " has a header but no rows") ~ ": add the rows, or point input_dir at"
             ~ " the right directory.") }}
     {%- endif -%}
+{% endmacro %}
+
+
+{#- The input files of `table` in `input_dir` (`<table>.parquet`,
+    `<table>.csv`): [path, size in bytes] pairs, by path. -#}
+{% macro duckdb__input_files_found(input_dir, table) %}
+    {%- set found = run_query(
+        "select file from glob(" ~ sql_text(input_dir ~ "/" ~ table ~ ".parquet") ~ ")"
+        ~ " union all select file from glob(" ~ sql_text(input_dir ~ "/" ~ table ~ ".csv")
+        ~ ")"
+        ~ " order by file"
+    ).columns[0].values() -%}
+    {%- set pairs = [] -%}
+    {%- for path in found -%}
+        {%- do pairs.append([path, run_query("select size from read_blob("
+            ~ sql_text(path) ~ ")").columns[0].values()[0]]) -%}
+    {%- endfor -%}
+    {{ return(pairs) }}
 {% endmacro %}
 
 
@@ -138,7 +160,7 @@
     {%- for column in contract -%}
         {%- if column.name in present -%}
             {%- do columns_sql.append(
-                expressions[present[column.name]] ~ ' as "' ~ column.name ~ '"') -%}
+                expressions[present[column.name]] ~ ' as ' ~ adapter.quote(column.name)) -%}
         {%- elif column.meta.get('required', false) -%}
             {{ exceptions.raise_compiler_error(
                 "Input file " ~ path ~ " is missing required column '" ~ column.name
@@ -151,14 +173,15 @@
                 {%- do pairs.append("'" ~ lower_name ~ "', " ~ expressions[name]) -%}
             {%- endfor -%}
             {%- if pairs -%}
-                {%- do columns_sql.append(
-                    'cast(json_object(' ~ (pairs | join(', ')) ~ ') as varchar) as "'
-                    ~ column.name ~ '"') -%}
+                {%- do columns_sql.append(json_object_text(pairs) ~ ' as '
+                    ~ adapter.quote(column.name)) -%}
             {%- else -%}
-                {%- do columns_sql.append('cast(null as varchar) as "' ~ column.name ~ '"') -%}
+                {%- do columns_sql.append('cast(null as ' ~ dbt.type_string() ~ ') as '
+                    ~ adapter.quote(column.name)) -%}
             {%- endif -%}
         {%- else -%}
-            {%- do columns_sql.append('cast(null as varchar) as "' ~ column.name ~ '"') -%}
+            {%- do columns_sql.append('cast(null as ' ~ dbt.type_string() ~ ') as '
+                ~ adapter.quote(column.name)) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- set ignored = [] -%}
@@ -182,7 +205,7 @@
 {% endmacro %}
 
 
-{% macro _land_parquet(path, file_name, source, contract, target) %}
+{% macro duckdb__land_parquet_file(path, file_name, source, contract, target) %}
     {%- set reader = "read_parquet(" ~ sql_text(path) ~ ", file_row_number = true)" -%}
     {%- set described = run_query('describe select * from ' ~ reader) -%}
     {%- set present = {} -%}
@@ -247,7 +270,32 @@
 {% endmacro %}
 
 
-{% macro _land_csv(path, file_name, source, contract, target) %}
+{#- The column names of a CSV header line (the dialect is fixed: comma,
+    optional quotes), checked: an empty or repeated name stops the run.
+    Gives (names, present, expressions), as _landed_columns takes them. -#}
+{% macro _csv_header_columns(path, header_line) %}
+    {%- set names = [] -%}
+    {%- for field in (header_line | replace('\r', '')).split(',') -%}
+        {%- do names.append(field | trim | trim('"') | trim) -%}
+    {%- endfor -%}
+    {%- set present = {} -%}
+    {%- set expressions = {} -%}
+    {%- for name in names -%}
+        {%- if name == '' or (name | lower) in present -%}
+            {{ exceptions.raise_compiler_error(
+                "Input file " ~ path ~ ", line 1 (the header): "
+                ~ ("an empty column name" if name == '' else
+                   "column '" ~ name ~ "' appears twice")
+                ~ ": give every column one distinct name") }}
+        {%- endif -%}
+        {%- do present.update({name | lower: name}) -%}
+        {%- do expressions.update({name: adapter.quote(name)}) -%}
+    {%- endfor -%}
+    {{ return((names, present, expressions)) }}
+{% endmacro %}
+
+
+{% macro duckdb__land_csv_file(path, file_name, source, contract, target, input_dir) %}
     {%- set table = source.name -%}
     {%- set header_rejects = 'input_header_rejects_' ~ table -%}
     {%- set rejects = 'input_csv_rejects_' ~ table -%}
@@ -275,23 +323,9 @@
             'Input ' ~ table ~ ': ' ~ file_name ~ ' holds no line, landed as an empty table') -%}
         {{ return(0) }}
     {%- endif -%}
-    {%- set names = [] -%}
-    {%- for field in (header.rows[0][0] | replace('\r', '')).split(',') -%}
-        {%- do names.append(field | trim | trim('"') | trim) -%}
-    {%- endfor -%}
-    {%- set present = {} -%}
-    {%- set expressions = {} -%}
+    {%- set names, present, expressions = _csv_header_columns(path, header.rows[0][0]) -%}
     {%- set columns = [] -%}
     {%- for name in names -%}
-        {%- if name == '' or (name | lower) in present -%}
-            {{ exceptions.raise_compiler_error(
-                "Input file " ~ path ~ ", line 1 (the header): "
-                ~ ("an empty column name" if name == '' else
-                   "column '" ~ name ~ "' appears twice")
-                ~ ": give every column one distinct name") }}
-        {%- endif -%}
-        {%- do present.update({name | lower: name}) -%}
-        {%- do expressions.update({name: '"' ~ name ~ '"'}) -%}
         {%- do columns.append("'" ~ (name | replace("'", "''")) ~ "': 'VARCHAR'") -%}
     {%- endfor -%}
     {%- set columns_sql, ignored = _landed_columns(

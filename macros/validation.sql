@@ -53,15 +53,15 @@
     a hash of the key alone (`repeated_key_hashes`: one 8-byte value a row,
     the only all-rows aggregate), and their few rows are typed and checked
     again; a hash collision only adds a candidate, decided exactly by the key
-    itself. `hash()` is DuckDB's (Spark has `xxhash64`): the one engine-
-    specific call here.
+    itself. The hash is `key_hash` (DuckDB's `hash`, Spark's `xxhash64`).
 -#}
 {% macro validate_input_rows(
     source_relation, columns, rules, key_columns, content_columns,
     derived=[], check_joins='', set_rejections=''
 ) %}
     {%- set keys = key_columns | join(', ') -%}
-    {%- set key_hash = 'hash(' ~ keys ~ ')' -%}
+    {%- set key_hash = key_hash(keys) -%}
+    {%- set typed_names = _typed_names(columns, derived) -%}
     row_checked as (
         {{ _input_rows(source_relation, columns, derived, rules, check_joins) }}
     ),
@@ -110,7 +110,7 @@
                 {% if content_columns -%}
                 md5(concat_ws('|',
                     {%- for column in content_columns %}
-                    coalesce(cast({{ column }} as varchar), '<null>')
+                    coalesce(cast({{ column }} as {{ dbt.type_string() }}), '<null>')
                     {%- if not loop.last %},{% endif -%}
                     {% endfor %}
                 ))
@@ -134,9 +134,12 @@
 
     verdicts as (
         select
-            keyed.* exclude (has_conflicting_content, is_first_copy),
+            {%- for name in typed_names + ['row_rejection'] %}
+            keyed.{{ name }},
+            {%- endfor %}
             case
-                when row_rejection is not null then split_part(row_rejection, '|', 1)
+                when row_rejection is not null
+                    then {{ dbt.split_part('row_rejection', "'|'", 1) }}
                 when has_conflicting_content or not is_first_copy then '{{ keys }}'
                 {%- if set_rejections %}
                 else set_rejections.rejected_column
@@ -144,7 +147,9 @@
             end as rejected_column,
             case
                 when row_rejection is not null
-                    then substr(row_rejection, strpos(row_rejection, '|') + 1)
+                    then substr(
+                        row_rejection, {{ dbt.position("'|'", 'row_rejection') }} + 1
+                    )
                 when has_conflicting_content
                     then '{{ keys }} repeated with different content'
                 when not is_first_copy then 'duplicate row'
@@ -168,9 +173,14 @@
     {#- JSON only where a row is rejected: CASE evaluates it on those rows. -#}
     validated as (
         select
-            * exclude (row_rejection, landed_row),
+            {%- for name in typed_names if name != 'landed_row' %}
+            {{ name }},
+            {%- endfor %}
+            rejected_column,
+            rejection_reason,
+            is_accepted,
             case
-                when not is_accepted then cast(to_json(landed_row) as varchar)
+                when not is_accepted then {{ struct_json('landed_row') }}
             end as raw_values
         from verdicts
     )
@@ -198,15 +208,32 @@
 {% endmacro %}
 
 
-{#- For `set_rejections`: the rows of `rows` (row-checked, see _input_rows)
-    that pass the row rules and the key rules. -#}
-{% macro accepted_by_key_rules(rows, key_columns) %}
-    select * exclude (has_conflicting_content, is_first_copy)
+{#- For `set_rejections`: the rows of `rows` (row-checked, see _input_rows,
+    from the typed `columns`) that pass the row rules and the key rules. -#}
+{% macro accepted_by_key_rules(rows, key_columns, columns) %}
+    select
+        {%- for name in _typed_names(columns, []) + ['row_rejection'] %}
+        {{ name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from ({{ _key_verdict_join(rows, key_columns) }}) as key_checked
     where
         row_rejection is null
         and not has_conflicting_content
         and is_first_copy
+{% endmacro %}
+
+
+{#- The names of the columns of _input_rows (without row_rejection). -#}
+{% macro _typed_names(columns, derived) %}
+    {%- set names = ['source_file', 'source_row_number'] -%}
+    {%- for expression, name in columns -%}
+        {%- do names.append(name) -%}
+    {%- endfor -%}
+    {%- do names.append('landed_row') -%}
+    {%- for expression, name in derived -%}
+        {%- do names.append(name) -%}
+    {%- endfor -%}
+    {{ return(names) }}
 {% endmacro %}
 
 
@@ -233,7 +260,7 @@
             {%- for expression, name in columns %}
             {{ expression }} as {{ name }},
             {%- endfor %}
-            source as landed_row
+            {{ row_struct('source') }} as landed_row
         from {{ source_relation }} as source
     ) as typed
     {% if rules is not none %}{{ check_joins }}{% endif %}
@@ -257,9 +284,9 @@
     two customers.
 -#}
 {% macro input_id(column) -%}
-    nullif(trim(
-        {{ column }}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)
-    ), '')
+    nullif({{ trim_characters(
+        column, "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+    ) }}, '')
 {%- endmacro %}
 
 
@@ -268,12 +295,11 @@
     {%- set value = expression or column -%}
     {%- set invisible = invisible_characters() -%}
     {{ return([
-        ("regexp_matches(" ~ value ~ ", '[\\x00-\\x1f\\x7f-\\x{9f}]')", column,
+        (regex_contains(value, '[\\x00-\\x1f\\x7f-\\x{9f}]'), column,
          column ~ ' holds a control character (tab, line break, NUL...)'),
-        ("regexp_matches(" ~ value ~ ", '" ~ invisible ~ "')", column,
+        (regex_contains(value, invisible), column,
          column ~ ' holds an invisible character ',
-         "printf('U+%04X', unicode(regexp_extract(" ~ value ~ ", '" ~ invisible
-         ~ "')))"),
+         code_point_label(regex_first_match(value, invisible))),
         ('length(' ~ value ~ ') > ' ~ max_length, column,
          column ~ ' longer than ' ~ max_length ~ ' characters (var max_id_length)'),
     ]) }}
@@ -350,7 +376,7 @@
     ),
 
     refund_customer_accepted as (
-        {{ accepted_by_key_rules('refund_customer_rows', key_columns) }}
+        {{ accepted_by_key_rules('refund_customer_rows', key_columns, columns) }}
     ),
 
     running_net as (
@@ -386,13 +412,10 @@
 -#}
 {% macro input_timestamp(raw) -%}
     case
-        when regexp_matches(
-            {{ raw }},
+        when {{ regex_contains(raw,
             '[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)? ?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$'
-        )
-            then timezone(
-                '{{ var("input_time_zone") }}', try_cast({{ raw }} as timestamptz)
-            )
+        ) }}
+            then {{ instant_in_zone(raw, var("input_time_zone")) }}
         else try_cast({{ raw }} as timestamp)
     end
 {%- endmacro %}
@@ -411,14 +434,14 @@
 {% macro decimal_rules(raw, column) %}
     {%- set max_amount = var('max_input_amount') -%}
     {{ return([
-        (raw ~ ' is not null and not coalesce(isfinite(try_cast(' ~ raw
-         ~ ' as double)), false)', column, 'non-numeric ' ~ column),
+        (raw ~ ' is not null and not coalesce(' ~ is_finite('try_cast(' ~ raw
+         ~ ' as double)') ~ ', false)', column, 'non-numeric ' ~ column),
         (raw ~ ' is not null and not abs(try_cast(' ~ raw ~ ' as double)) < '
          ~ max_amount, column,
          column ~ ' out of range (at most ' ~ max_amount
          ~ ' in absolute value, var max_input_amount)'),
-        (raw ~ ' is not null and not regexp_full_match(' ~ raw
-         ~ ", '[+-]?[0-9]{1,15}([.][0-9]{0,2})?') and try_cast(" ~ raw
+        (raw ~ ' is not null and not ' ~ regex_full_match(raw,
+         '[+-]?[0-9]{1,15}([.][0-9]{0,2})?') ~ ' and try_cast(' ~ raw
          ~ ' as decimal(38, 20)) <> try_cast(' ~ raw ~ ' as decimal(18, 2))', column,
          column ~ ' has more than 2 decimals (it would be rounded)'),
     ]) }}
@@ -428,7 +451,7 @@
 {#- An integer score written as digits (`7` or `7.0`); `6.5` is no score. -#}
 {% macro input_integer(raw) -%}
     case
-        when regexp_full_match({{ raw }}, '[+-]?[0-9]{1,9}(\.0*)?')
+        when {{ regex_full_match(raw, '[+-]?[0-9]{1,9}([.]0*)?') }}
             then cast(cast({{ raw }} as double) as integer)
     end
 {%- endmacro %}

@@ -139,26 +139,26 @@ ids as (
         'customer_id' as id_name,
         customer_id as id_value
     from customers
-    where regexp_matches(customer_id, '[^\x00-\x7f]')
+    where {{ regex_contains('customer_id', '[^\\x00-\\x7f]') }}
     union
     select
         'customer_id' as id_name,
         customer_id as id_value
     from events
-    where regexp_matches(customer_id, '[^\x00-\x7f]')
+    where {{ regex_contains('customer_id', '[^\\x00-\\x7f]') }}
     union
     select
         'order_id' as id_name,
         order_id as id_value
     from orders
-    where regexp_matches(order_id, '[^\x00-\x7f]')
+    where {{ regex_contains('order_id', '[^\\x00-\\x7f]') }}
 ),
 
 normalised_ids as (
     select
         id_name,
         id_value,
-        nfc_normalize(id_value) as normal_form
+        {{ nfc_text('id_value') }} as normal_form
     from ids
 ),
 

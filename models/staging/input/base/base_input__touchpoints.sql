@@ -10,7 +10,8 @@
 ] -%}
 
 {%- set derived = [(
-    "md5(concat_ws('|', customer_id, cast(occurred_at as varchar), channel))",
+    "md5(concat_ws('|', customer_id, cast(occurred_at as " ~ dbt.type_string()
+    ~ "), channel))",
     'touchpoint_id',
 )] -%}
 
