@@ -100,16 +100,22 @@
     {%- endif -%}
     {%- set size = found_sizes[0][1] if found else 0 -%}
     {%- if size == 0 -%}
+        {#- Spark lists no 0-byte file: there, none found may be either. -#}
+        {%- set absent = ('missing or empty (0 bytes)'
+            if adapter.dispatch('input_files_found_lists_empty')() == false
+            else 'missing') -%}
         {%- if required -%}
             {{ exceptions.raise_compiler_error(
-                ("Required input file missing: " ~ input_dir ~ "/" ~ table
+                ("Required input file " ~ absent ~ ": " ~ input_dir ~ "/" ~ table
                 ~ ".csv (or .parquet). Set the var input_dir to the directory that"
                 ~ " holds your files.") if not found else
                 ("Required input file " ~ found[0] ~ " is empty (0 bytes): write"
                 ~ " its header and rows, or point input_dir at the right directory.")) }}
         {%- endif -%}
         {%- do _land_empty_table(target, contract,
-            'Input ' ~ table ~ ': ' ~ ('no file' if not found else 'an empty file (0 bytes)')
+            'Input ' ~ table ~ ': ' ~ (('no file' if absent == 'missing'
+                else 'no file or an empty file (0 bytes)')
+                if not found else 'an empty file (0 bytes)')
             ~ ' in ' ~ input_dir ~ ' (optional), landed as an empty table') -%}
         {{ return(none) }}
     {%- endif -%}
@@ -147,6 +153,17 @@
             ~ sql_text(path) ~ ")").columns[0].values()[0]]) -%}
     {%- endfor -%}
     {{ return(pairs) }}
+{% endmacro %}
+
+
+{#- Whether input_files_found lists 0-byte files (DuckDB yes, Spark no). -#}
+{% macro duckdb__input_files_found_lists_empty() %}
+    {{ return(true) }}
+{% endmacro %}
+
+
+{% macro default__input_files_found_lists_empty() %}
+    {{ return(false) }}
 {% endmacro %}
 
 

@@ -51,7 +51,21 @@
 
 {#- A text as a SQL string literal: in quotes, each quote doubled, so that a
     path or a name with an apostrophe (or a double quote, a space) is data, never
-    SQL: the only escape a standard SQL string (DuckDB's) needs. -#}
+    SQL: the only escape a standard SQL string (DuckDB's) needs; Spark's
+    literals escape with a backslash. -#}
 {% macro sql_text(value) %}
+    {{ return(adapter.dispatch('sql_text')(value)) }}
+{% endmacro %}
+
+
+{% macro duckdb__sql_text(value) %}
     {{ return("'" ~ (value | string | replace("'", "''")) ~ "'") }}
+{% endmacro %}
+
+
+{#- Spark: a backslash escapes (and two quotes side by side are two literals
+    joined), so backslash and quote are escaped with a backslash. -#}
+{% macro default__sql_text(value) %}
+    {{ return("'" ~ (value | string | replace('\\', '\\\\') | replace("'", "\\'"))
+        ~ "'") }}
 {% endmacro %}

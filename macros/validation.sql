@@ -395,7 +395,7 @@
         select
             source_row_number,
             'amount' as rejected_column,
-            'refund larger than the customer''s purchases up to it'
+            {{ sql_text("refund larger than the customer's purchases up to it") }}
                 as rejection_reason
         from running_net
         where is_refund and net_amount < 0

@@ -201,8 +201,9 @@ lookalike_ids as (
         cast(count(lookalike_pairs.first_value) as double) as figure,
         2 * count(lookalike_pairs.first_value) as affected_rows,
         max(
-            '''' || lookalike_pairs.first_value || ''' and '''
-            || lookalike_pairs.second_value || ''''
+            {{ sql_text("'") }} || lookalike_pairs.first_value
+            || {{ sql_text("' and '") }}
+            || lookalike_pairs.second_value || {{ sql_text("'") }}
         ) filter (where lookalike_pairs.rank_by_key = 1) as example_key,
         count(lookalike_pairs.first_value) > 0 as is_raised
     from id_names

@@ -8,6 +8,12 @@ one staging model: landing, where the file faults are caught, runs on-run-start.
 
 The corpus build runs under TZ=America/New_York, the Parquet case under New York
 and in this process (UTC on CI): the declared values are UTC, whatever the machine.
+
+Every corpus test runs on both engines (fixture params `duckdb`, `spark`): the
+Spark variant builds the input layer (staging, audit) with `--target spark` in
+this process, one SparkSession for every case (tests/python/helpers/spark.py).
+It is skipped, with the reason in the summary, only when pyspark, dbt-spark or
+Java is missing or LIFECYCLE_SKIP_SPARK=1.
 """
 
 from __future__ import annotations
@@ -27,12 +33,16 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from conftest import FIXTURES, PROJECT_ROOT, BuildResult, dbt_build
+from helpers.spark import SparkDbt, spark_unavailable_reason
 
 from customer_lifecycle.publish import build_path
 
 CORPUS = FIXTURES / "bad_input"
 MANIFEST = yaml.safe_load((CORPUS / "manifest.yml").read_text())
 VARS = {"as_of_date": "2024-03-31", "max_rejected_share": 1}
+ENGINES = ["duckdb", "spark"]
+# What the Spark variant builds: the input layer, with its tests.
+SPARK_INPUT_LAYER = ["--select", "+path:models/audit", "path:models/staging"]
 
 
 def _input_vars(workdir: Path) -> dict:
@@ -74,6 +84,42 @@ def corpus_build(workdir) -> BuildResult:
     )
 
 
+@pytest.fixture(scope="module")
+def spark_dbt(tmp_path_factory) -> SparkDbt:
+    reason = spark_unavailable_reason()
+    if reason:
+        pytest.skip(f"Spark variant not run: {reason}")
+    return SparkDbt(tmp_path_factory.mktemp("spark_corpus"))
+
+
+class SparkResult:
+    """A Spark build of the input layer: its output, and queries on it."""
+
+    def __init__(self, spark_dbt: SparkDbt, success: bool, output: str) -> None:
+        self.spark_dbt, self.success, self.output = spark_dbt, success, output
+
+    def query(self, sql: str) -> list[tuple]:
+        return self.spark_dbt.query(sql)
+
+
+@pytest.fixture(scope="module")
+def spark_corpus_build(spark_dbt) -> SparkResult:
+    """rows/ built on Spark: the input layer and its data tests."""
+    _set_input(spark_dbt.workdir, _files_of(CORPUS / "rows"))
+    success, output = spark_dbt.invoke(
+        ["build", *SPARK_INPUT_LAYER], _input_vars(spark_dbt.workdir)
+    )
+    assert success, output[-4000:]
+    return SparkResult(spark_dbt, success, output)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def corpus(request):
+    """The corpus build on each engine (DuckDB: the whole warehouse)."""
+    name = "corpus_build" if request.param == "duckdb" else "spark_corpus_build"
+    return request.getfixturevalue(name)
+
+
 def _expected_rejections() -> dict[tuple[str, int], tuple[str, str]]:
     expected = {}
     for case in MANIFEST["row_cases"]:
@@ -94,10 +140,10 @@ def test_corpus_has_at_least_30_kinds():
     assert len(MANIFEST["row_cases"]) + len(MANIFEST["file_cases"]) >= 30
 
 
-def test_every_declared_bad_row_is_quarantined_with_its_reason(corpus_build):
+def test_every_declared_bad_row_is_quarantined_with_its_reason(corpus):
     got = {
         (source, row): (column, reason)
-        for source, row, column, reason in corpus_build.query(
+        for source, row, column, reason in corpus.query(
             "select source_name, source_row_number, rejected_column, reason"
             " from audit.rejected_rows"
         )
@@ -115,15 +161,15 @@ def test_every_declared_bad_row_is_quarantined_with_its_reason(corpus_build):
 @pytest.mark.parametrize(
     "case", MANIFEST["accepted_cases"], ids=lambda case: case["case"]
 )
-def test_odd_but_valid_rows_are_read_exactly(corpus_build, case):
-    assert corpus_build.query(case["query"]) == [(case["expected"],)], case["input"]
+def test_odd_but_valid_rows_are_read_exactly(corpus, case):
+    assert corpus.query(case["query"]) == [(case["expected"],)], case["input"]
 
 
-def test_corpus_row_accounting(corpus_build):
+def test_corpus_row_accounting(corpus):
     """input_rows is the count of CSV records (Python's csv module), split into
     accepted + the declared rejections."""
     declared = _expected_rejections()
-    counts = corpus_build.query(
+    counts = corpus.query(
         "select source_name, input_rows, accepted_rows, rejected_rows"
         " from audit.source_row_counts order by source_name"
     )
@@ -177,14 +223,18 @@ def test_key_rules_decide_exactly_when_every_key_hash_collides(
     assert con.execute("select count(*) from collided").fetchone()[0] == built > 0
 
 
-def test_corpus_warnings_are_printed_and_the_build_goes_on(corpus_build):
+def test_corpus_warnings_are_printed_and_the_build_goes_on(corpus):
     assert (
         "INPUT WARNING: orders: order O48 (amount 900000.00) is worth more than all"
-        " other orders together" in corpus_build.output
+        " other orders together" in corpus.output
     )
     assert "INPUT WARNING: orders: 1 rows of 1 customers not in customers" in (
-        corpus_build.output
+        corpus.output
     )
+
+
+def test_customer_not_in_customers_is_kept_in_the_marts(corpus_build):
+    """DuckDB only: the marts are not part of the Spark input-layer build."""
     # A customer missing from customers is counted, not rejected.
     assert corpus_build.query(
         "select customer_id, revenue from marts.customer_360 where customer_id = 'C404'"
@@ -254,6 +304,8 @@ class InProcessDbt:
     dbt parses the project once; landing (on-run-start) is what is tested.
     """
 
+    engine = "duckdb"
+
     def __init__(self, workdir: Path) -> None:
         from dbt.cli.main import dbtRunner
 
@@ -299,12 +351,43 @@ class InProcessDbt:
             return c.sql(sql).fetchall()
 
 
+class SparkInProcess:
+    """InProcessDbt's interface on Spark: `dbt run` of one staging model."""
+
+    engine = "spark"
+
+    def __init__(self, spark_dbt: SparkDbt) -> None:
+        self.spark_dbt = spark_dbt
+        self.workdir = spark_dbt.workdir
+
+    def run(
+        self, files: dict[str, bytes], variables: dict | None = None
+    ) -> tuple[bool, str]:
+        _set_input(self.workdir, files)
+        return self.spark_dbt.invoke(
+            ["run", "--select", "base_input__orders"],
+            {**_input_vars(self.workdir), **(variables or {})},
+        )
+
+    def query(self, sql: str) -> list[tuple]:
+        return self.spark_dbt.query(sql)
+
+
 @pytest.fixture(scope="module")
-def in_process(workdir, corpus_build) -> InProcessDbt:
+def duckdb_in_process(workdir, corpus_build) -> InProcessDbt:
     return InProcessDbt(workdir)
 
 
-def test_parquet_timestamptz_is_utc_whatever_the_machine_time_zone(in_process):
+@pytest.fixture(scope="module", params=ENGINES)
+def in_process(request):
+    if request.param == "duckdb":
+        return request.getfixturevalue("duckdb_in_process")
+    return SparkInProcess(request.getfixturevalue("spark_dbt"))
+
+
+def test_parquet_timestamptz_is_utc_whatever_the_machine_time_zone(
+    duckdb_in_process,
+):
     """The same Parquet file staged in a process under TZ=America/New_York and in
     this one (CI: UTC): identical rows, equal to the UTC values worked out by hand.
     The subprocess runs first: the in-process dbt keeps the build file open."""
@@ -313,26 +396,54 @@ def test_parquet_timestamptz_is_utc_whatever_the_machine_time_zone(in_process):
     files = _files_of(CORPUS / "rows")
     del files["orders.csv"]
     files["orders.parquet"] = buffer.getvalue()
-    _set_input(in_process.workdir, files)
-    output = _run_staging_subprocess(in_process.workdir, "America/New_York")
+    _set_input(duckdb_in_process.workdir, files)
+    output = _run_staging_subprocess(duckdb_in_process.workdir, "America/New_York")
     assert "Input orders: landed 4 rows from orders.parquet" in output
-    new_york = _staged_orders(build_path(in_process.workdir / "warehouse.duckdb"))
-    success, output = in_process.run(files)
+    new_york = _staged_orders(
+        build_path(duckdb_in_process.workdir / "warehouse.duckdb")
+    )
+    _assert_parquet_orders_staged(duckdb_in_process, files)
+    assert duckdb_in_process.query(STAGED_ORDERS) == new_york
+
+
+def test_parquet_input_on_spark(spark_dbt):
+    """The same Parquet file on Spark gives the same rows, worked out by hand."""
+    buffer = io.BytesIO()
+    pq.write_table(PARQUET_ORDERS, buffer)
+    files = _files_of(CORPUS / "rows")
+    del files["orders.csv"]
+    files["orders.parquet"] = buffer.getvalue()
+    _assert_parquet_orders_staged(SparkInProcess(spark_dbt), files)
+
+
+def _assert_parquet_orders_staged(engine, files: dict[str, bytes]) -> None:
+    success, output = engine.run(files)
     assert success, output[-2000:]
-    here = in_process.query(STAGED_ORDERS)
+    assert "Input orders: landed 4 rows from orders.parquet" in output
+    here = engine.query(STAGED_ORDERS)
     for order_id, at, amount, reason in PARQUET_EXPECTED:
         row = next(r for r in here if r[0] == order_id)
         assert row[3] == reason, row
         if reason is None:
             assert (row[1], row[2]) == (at, amount), row
-    assert here == new_york
+
+
+# Spark's file sources list no 0-byte file, so there a 0-byte file cannot be told
+# from a missing one: the same outcome, and a message that names both.
+SPARK_MESSAGES = {
+    "empty_required_file": "Required input file missing or empty (0 bytes):",
+    "empty_optional_file": "Input touchpoints: no file or an empty file (0 bytes)",
+}
 
 
 @pytest.mark.parametrize("case", MANIFEST["file_cases"], ids=lambda case: case["case"])
 def test_file_level_fault(in_process, case):
     success, output = in_process.run(_files_of(CORPUS / "files" / case["case"]))
-    lines = [line for line in output.splitlines() if case["message"] in line]
-    assert lines, f"{case['case']}: no line with {case['message']!r} in\n{output}"
+    message = case["message"]
+    if in_process.engine == "spark":
+        message = SPARK_MESSAGES.get(case["case"], message)
+    lines = [line for line in output.splitlines() if message in line]
+    assert lines, f"{case['case']}: no line with {message!r} in\n{output}"
     assert success == (case["outcome"] == "landed"), output[-2000:]
     assert "Possible Solution" not in output and "Traceback" not in output
     if case["outcome"] == "error":
