@@ -33,6 +33,24 @@
 {% endmacro %}
 
 
+{#- On Spark (and Databricks), `python -m customer_lifecycle.build --target spark`
+    runs the build in waves (the Python models run in its driver) and, after every
+    node passed, points the public views at the build
+    (customer_lifecycle/spark/publish.py). Its waves (LIFECYCLE_BUILD_WAVE set)
+    publish nothing here; a plain dbt command says that it wrote the build schemas
+    only. -#}
+{% macro spark__publish_warehouse() %}
+    {%- if execute and env_var('LIFECYCLE_BUILD_WAVE', '') == ''
+        and flags.WHICH in ['build', 'run', 'test', 'seed', 'retry'] -%}
+        {%- do log('NOT PUBLISHED: on Spark, `python -m customer_lifecycle.build'
+            ~ ' --target spark` builds the Python models and publishes; `dbt '
+            ~ flags.WHICH ~ '` wrote ' ~ spark_build_prefix() ~ '_* only; '
+            ~ target.schema ~ ' is unchanged', info=true) -%}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
 {#- Why this invocation must not publish, or '' when it may: a `dbt build` with
     no flag that narrows what runs, started from an empty build file, in which
     every model (but ephemeral ones), seed, snapshot and test of the project has

@@ -106,7 +106,9 @@ def _values_equal(left: pd.Series, right: pd.Series) -> np.ndarray:
             same_inf = (a == b) & np.isinf(a)
         return both_nan | close | same_inf
     left_null, right_null = left.isna().to_numpy(), right.isna().to_numpy()
-    equal = left.astype(object).to_numpy() == right.astype(object).to_numpy()
+    a = np.where(left_null, None, left.astype(object).to_numpy())
+    b = np.where(right_null, None, right.astype(object).to_numpy())
+    equal = np.array([x == y for x, y in zip(a, b, strict=True)], dtype=bool)
     return (left_null & right_null) | (~left_null & ~right_null & equal)
 
 
