@@ -25,11 +25,15 @@ from pathlib import Path
 
 
 def _dbt_args(args: argparse.Namespace) -> list[str]:
-    common = ["--target", args.target, "--project-dir", args.project_dir]
-    if args.profiles_dir:
-        common += ["--profiles-dir", args.profiles_dir]
-    if args.vars:
-        common += ["--vars", args.vars]
+    common = ["--project-dir", args.project_dir]
+    for flag, value in (
+        ("--target", args.target),
+        ("--vars", args.vars),
+        ("--profiles-dir", args.profiles_dir),
+        ("--target-path", args.target_path),
+        ("--log-path", args.log_path),
+    ):
+        common += [flag, value] if value else []
     return common
 
 
@@ -60,7 +64,8 @@ def build_spark(args: argparse.Namespace, runner) -> int:
         print(f"NOT PUBLISHED: dbt parse failed: {parse.exception}")
         return 2
     project = Path(args.project_dir)
-    manifest = json.loads((project / "target" / "manifest.json").read_text())
+    target_path = Path(args.target_path) if args.target_path else project / "target"
+    manifest = json.loads((target_path / "manifest.json").read_text())
     nodes = buildable_nodes(manifest)
     passed: set[str] = set()
     for number, wave in enumerate(plan_waves(manifest), start=1):
@@ -121,20 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vars", default=None, help="dbt --vars (YAML)")
     parser.add_argument("--project-dir", default=".")
     parser.add_argument("--profiles-dir", default=None)
+    parser.add_argument("--target-path", default=None, help="dbt --target-path")
+    parser.add_argument("--log-path", default=None, help="dbt --log-path")
     args = parser.parse_args(argv)
     from dbt.cli.main import dbtRunner
 
     runner = dbtRunner()
     if args.target == "spark":
         return build_spark(args, runner)
-    command = ["build", "--project-dir", args.project_dir]
-    for flag, value in (
-        ("--target", args.target),
-        ("--vars", args.vars),
-        ("--profiles-dir", args.profiles_dir),
-    ):
-        command += [flag, value] if value else []
-    return 0 if runner.invoke(command).success else 1
+    return 0 if runner.invoke(["build", *_dbt_args(args)]).success else 1
 
 
 if __name__ == "__main__":

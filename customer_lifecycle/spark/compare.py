@@ -189,12 +189,19 @@ def compare_marts(
     load_left: Callable[[Mart], pd.DataFrame],
     load_right: Callable[[Mart], pd.DataFrame],
 ) -> list[str]:
-    """Differences over every mart (loaders read one mart from each build)."""
+    """Differences over every mart (loaders read one mart from each build); a
+    mart that a side cannot read is one difference naming the error."""
     out = []
     for mart in marts:
-        out += compare_frames(
-            mart.identifier, load_left(mart), load_right(mart), mart.key
-        )
+        frames = []
+        for side, load in (("duckdb", load_left), ("spark", load_right)):
+            try:
+                frames.append(load(mart))
+            except Exception as error:  # noqa: BLE001 - reported per mart
+                first_line = str(error).strip().splitlines()[0][:300]
+                out.append(f"{mart.identifier}: cannot read in {side}: {first_line}")
+        if len(frames) == 2:
+            out += compare_frames(mart.identifier, *frames, mart.key)
     return out
 
 

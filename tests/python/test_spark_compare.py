@@ -128,3 +128,28 @@ def test_public_marts_from_manifest_and_every_mart_compared(mart):
         "customer_clv_v1.clv key (b)",
         "customer_clv_v1.clv key (c)",
     ]
+
+
+def test_unreadable_mart_is_one_difference(mart):
+    marts = public_marts(
+        {
+            "nodes": {
+                "model.p.x": {
+                    "resource_type": "model",
+                    "name": "x",
+                    "alias": "x_v1",
+                    "schema": "marts",
+                    "access": "public",
+                    "original_file_path": "models/marts/x.sql",
+                    "columns": {"customer_id": {}},
+                }
+            }
+        }
+    )
+
+    def missing(_):
+        raise LookupError("TABLE_OR_VIEW_NOT_FOUND x_v1\nstack")
+
+    assert compare_marts(marts, lambda m: mart, missing) == [
+        "x_v1: cannot read in spark: TABLE_OR_VIEW_NOT_FOUND x_v1"
+    ]
