@@ -1,5 +1,6 @@
-"""The 8 dbt Python models run in a Spark driver (customer_lifecycle.spark.models)
-give the tables they give on DuckDB, with the same column types.
+"""The Spark driver's parts on a local Spark: the 8 dbt Python models run in
+the driver (customer_lifecycle.spark.models) give the tables they give on
+DuckDB, with the same column types; publishing swaps the public views.
 
 Independent of the SQL port: each model's parents are copied from the DuckDB
 demo build into a local Spark (in-memory catalog), the model runs through the
@@ -25,6 +26,7 @@ if shutil.which("java") is None:
 
 from customer_lifecycle.spark.frames import spark_to_duckdb, write_relation  # noqa: E402
 from customer_lifecycle.spark.models import quoted, run_python_model  # noqa: E402
+from customer_lifecycle.spark.publish import publish_build  # noqa: E402
 from customer_lifecycle.spark.waves import python_models  # noqa: E402
 
 PROJECT_ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
@@ -95,3 +97,39 @@ def test_python_models_equal_duckdb_on_spark(spark, demo_build):
                 node["name"], _sorted(expected.df()), _sorted(got.df()), ["row_number"]
             )
     assert differences == []
+
+
+def _fake_build(spark, prefix, value):
+    for layer, table in (("marts", "churn_scores_v1"), ("audit", "rejected_rows")):
+        spark.sql(f"create database if not exists {prefix}_{layer}")
+        spark.sql(
+            f"create table {prefix}_{layer}.{table} using parquet as "
+            f"select {value} as value"
+        )
+    spark.sql(f"create database if not exists {prefix}_staging")
+
+
+def test_publish_swaps_views_keeps_the_previous_build(spark):
+    builds = [f"pub_build_2026010{day}000000" for day in (1, 2, 3, 4)]
+    for number, prefix in enumerate(builds[:3], start=1):
+        _fake_build(spark, prefix, number)
+    assert publish_build(spark, "pub", builds[0]) == [
+        "churn_scores_v1",
+        "rejected_rows",
+    ]
+    assert spark.table("pub.churn_scores_v1").first()["value"] == 1
+    _fake_build(spark, builds[3], 4)  # a build started later, still running
+    publish_build(spark, "pub", builds[2])
+    assert spark.table("pub.churn_scores_v1").first()["value"] == 3
+    assert spark.table("pub.rejected_rows").first()["value"] == 3
+    assert spark.table("pub.published_build").first()["build_schema"] == builds[2]
+    schemas = {
+        row[0] for row in spark.sql("show databases like 'pub_build_*'").collect()
+    }
+    # Kept: the new build, the one it replaced (builds[0]), the later one;
+    # dropped: builds[1], never published and older.
+    assert {name.rsplit("_", 1)[0] for name in schemas} == {
+        builds[0],
+        builds[2],
+        builds[3],
+    }
