@@ -86,7 +86,25 @@ def plan_waves(manifest: dict) -> list[Wave]:
         waves.append(Wave(tuple(sql), tuple(ready)))
         done_python |= set(ready)
         remaining -= set(ready)
-    return waves
+    return _same_selector_same_wave(waves, nodes)
+
+
+def _same_selector_same_wave(waves: list[Wave], nodes: dict[str, dict]) -> list[Wave]:
+    """Nodes that one selector names (two generic tests of one name on two model
+    versions) all run in the latest of their waves: a selector cannot pick one.
+    Only tests share names, and nothing depends on a test, so later is safe."""
+    wave_of = {uid: index for index, wave in enumerate(waves) for uid in wave.sql}
+    latest: dict[str, int] = {}
+    for uid, index in wave_of.items():
+        term = selector(nodes[uid])
+        latest[term] = max(latest.get(term, index), index)
+    moved = [[] for _ in waves]
+    for uid, _ in wave_of.items():
+        moved[latest[selector(nodes[uid])]].append(uid)
+    return [
+        Wave(tuple(sorted(sql)), wave.python)
+        for sql, wave in zip(moved, waves, strict=True)
+    ]
 
 
 def selector(node: dict) -> str:

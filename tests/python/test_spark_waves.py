@@ -65,3 +65,13 @@ def test_selectors_name_one_node(manifest):
     assert selector(manifest["unit_tests"]["unit_test.pkg.b.u_b"]) == (
         "unit_test:pkg.u_b"
     )
+
+
+def test_tests_sharing_a_selector_run_in_the_same_wave(manifest):
+    # Two generic tests of one name (on two versions of a model), one on a,
+    # one on b: a selector names both, so both wait for b's wave.
+    for uid, parent in (("test.pkg.same.1", "a"), ("test.pkg.same.2", "b")):
+        manifest["nodes"][uid] = _node("test", "same", [parent])
+    waves = plan_waves(manifest)
+    assert "test.pkg.same.1" not in waves[0].sql
+    assert {"test.pkg.same.1", "test.pkg.same.2"} <= set(waves[1].sql)
