@@ -4,9 +4,15 @@
     (doc: README, "Publishing"; code: customer_lifecycle/publish.py). Anything
     else (a failure, a gate, a selection flag, a default selector, `dbt run`,
     another command) leaves the published file as it was and says so in one line
-    (unpublished_reason). Then the build lock is released.
+    (unpublished_reason). Then the build lock is released. On Spark, publishing
+    is the build command's (spark__publish_warehouse).
 -#}
 {% macro publish_warehouse() %}
+    {{ return(adapter.dispatch('publish_warehouse')()) }}
+{% endmacro %}
+
+
+{% macro default__publish_warehouse() %}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
