@@ -4,12 +4,16 @@
     (doc: README, "Publishing"; code: customer_lifecycle/publish.py). Anything
     else (a failure, a gate, a selection flag, a default selector, `dbt run`,
     another command) leaves the published file as it was and says so in one line
-    (unpublished_reason). Then the build lock is released.
+    (unpublished_reason). Then the build lock is released. On Spark, publishing
+    is the build command's (spark__publish_warehouse).
 -#}
 {% macro publish_warehouse() %}
-    {#- The DuckDB file swap; publishing on Spark (a schema swap) is another
-        step (issue 21), so the hook does nothing there yet. -#}
-    {%- if not execute or target.type != 'duckdb' -%}
+    {{ return(adapter.dispatch('publish_warehouse')()) }}
+{% endmacro %}
+
+
+{% macro default__publish_warehouse() %}
+    {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
     {%- set published = env_var('LIFECYCLE_DUCKDB_PATH', 'lifecycle.duckdb') -%}
@@ -31,6 +35,24 @@
             info=true) -%}
     {%- endif -%}
     {%- do run_query('select release_build_lock(' ~ sql_text(target.path) ~ ')') -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{#- On Spark (and Databricks), `python -m customer_lifecycle.build --target spark`
+    runs the build in waves (the Python models run in its driver) and, after every
+    node passed, points the public views at the build
+    (customer_lifecycle/spark/publish.py). Its waves (LIFECYCLE_BUILD_WAVE set)
+    publish nothing here; a plain dbt command says that it wrote the build schemas
+    only. -#}
+{% macro spark__publish_warehouse() %}
+    {%- if execute and env_var('LIFECYCLE_BUILD_WAVE', '') == ''
+        and flags.WHICH in ['build', 'run', 'test', 'seed', 'retry'] -%}
+        {%- do log('NOT PUBLISHED: on Spark, `python -m customer_lifecycle.build'
+            ~ ' --target spark` builds the Python models and publishes; `dbt '
+            ~ flags.WHICH ~ '` wrote ' ~ spark_build_prefix() ~ '_* only; '
+            ~ target.schema ~ ' is unchanged', info=true) -%}
+    {%- endif -%}
     {{ return('') }}
 {% endmacro %}
 
