@@ -18,10 +18,10 @@
         as date)
 {%- endmacro %}
 
+{#- Spark intervals have no quarter: three months. -#}
 {% macro spark__date_series(start_date, end_date, period) -%}
-    explode(sequence(
-        cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 {{ period }}
-    ))
+    {%- set step = 'interval 3 month' if period == 'quarter' else 'interval 1 ' ~ period -%}
+    explode(sequence(cast({{ start_date }} as date), cast({{ end_date }} as date), {{ step }}))
 {%- endmacro %}
 
 {% macro integer_series(start, stop) -%}
