@@ -3,7 +3,8 @@
     the view `customer_rfm` pointing at the latest version, so analysts query the
     plain name and a new version can ship beside the old one (dbt Labs' pattern).
     The view carries the same comments as the table (persist_docs only comments
-    the versioned table), so a BI tool shows the docs on the name analysts use.
+    the versioned table), so a BI tool shows the docs on the name analysts use
+    (macros/portable/commented_view.sql).
 -#}
 {% macro create_latest_version_view() %}
     {%- if model.get('version') and model.get('version') == model.get('latest_version') -%}
@@ -14,23 +15,8 @@
         {%- endif -%}
         {#- The view names its table without the database, so it still works when
             the file is attached under another name (ATTACH ... AS x). -#}
-        create or replace view {{ latest }} as
-        select * from {{ this.include(database=false) }};
-        {{ latest_version_view_comments(latest) }}
+        {{ commented_view(latest, this.include(database=false)) }}
     {%- else -%}
         select 1 as no_latest_version_view
     {%- endif -%}
-{% endmacro %}
-
-
-{#- COMMENT ON statements copying the model's and its columns' descriptions onto
-    the plain-name view. -#}
-{% macro latest_version_view_comments(view) %}
-    {%- if model.description %}
-        comment on view {{ view }} is '{{ model.description | replace("'", "''") }}';
-    {%- endif %}
-    {%- for column in model.columns.values() if column.description %}
-        comment on column {{ view }}.{{ adapter.quote(column.name) }}
-            is '{{ column.description | replace("'", "''") }}';
-    {%- endfor %}
 {% endmacro %}

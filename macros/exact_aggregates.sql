@@ -9,7 +9,8 @@
 {%- endmacro %}
 
 
-{#- Mean of a double expression, exact (see exact_sum). -#}
+{#- Mean of a double expression, exact (see exact_sum; decimal_avg keeps the
+    mean a double on Spark too, macros/portable/decimal_average.sql). -#}
 {% macro exact_avg(expression) -%}
-    cast(avg(cast({{ expression }} as decimal(38, 12))) as double)
+    cast({{ decimal_avg('cast(' ~ expression ~ ' as decimal(38, 12))') }} as double)
 {%- endmacro %}

@@ -8,12 +8,12 @@
 {%- endmacro %}
 
 {% macro default__unit_hash(expression) -%}
-    cast(('0x' || left(md5(cast({{ expression }} as varchar)), 13)) as bigint)
+    cast(cast(('0x' || left(md5(cast({{ expression }} as string)), 13)) as bigint) as double)
     / 4503599627370496.0
 {%- endmacro %}
 
 {% macro spark__unit_hash(expression) -%}
-    cast(conv(left(md5(cast({{ expression }} as string)), 13), 16, 10) as bigint)
+    cast(conv(left(md5(cast({{ expression }} as string)), 13), 16, 10) as double)
     / 4503599627370496.0
 {%- endmacro %}
 

@@ -24,8 +24,7 @@ bounds as (
 
 final as (
     select
-        cast({{ date_series('bounds.first_day', 'bounds.last_day', 'day') }} as date)
-            as date_day
+        {{ date_series('bounds.first_day', 'bounds.last_day', 'day') }} as date_day
     from bounds
     where bounds.first_day is not null
 )

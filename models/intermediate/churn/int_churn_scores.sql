@@ -124,12 +124,12 @@ ranked as (
 
 final as (
     select
-        cast(customer_id as varchar) as customer_id,
+        cast(customer_id as string) as customer_id,
         cast(churn_probability as double) as churn_probability,
         cast(floor(risk_rank * 10.0 / scored_customers) + 1 as integer)
             as risk_decile,
         feature_date as scored_as_of,
-        cast(model_version as varchar) as model_version
+        cast(model_version as string) as model_version
     from ranked
 )
 

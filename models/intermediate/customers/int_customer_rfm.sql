@@ -70,9 +70,9 @@ final as (
         scored.f_score,
         scored.m_score,
         (
-            cast(scored.r_score as varchar)
-            || cast(scored.f_score as varchar)
-            || cast(scored.m_score as varchar)
+            cast(scored.r_score as string)
+            || cast(scored.f_score as string)
+            || cast(scored.m_score as string)
         ) as rfm_cell,
         segment_map.rfm_segment
     from scored

@@ -9,7 +9,7 @@ final as (
         customer_id,
         order_date as purchase_date,
         count(*) as orders,
-        sum(amount) as revenue
+        cast(sum(amount) as decimal(38, 2)) as revenue
     from orders
     where not is_refund
     group by customer_id, order_date

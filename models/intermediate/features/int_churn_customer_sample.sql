@@ -20,9 +20,9 @@ buyers as (
 keyed as (
     select
         buyers.customer_id,
-        {{ unit_hash("cast(ml_run_context.random_seed as varchar) || ':holdout:'"
+        {{ unit_hash("cast(ml_run_context.random_seed as string) || ':holdout:'"
             ~ " || buyers.customer_id") }} as holdout_key,
-        {{ unit_hash("cast(ml_run_context.random_seed as varchar) || ':sample:'"
+        {{ unit_hash("cast(ml_run_context.random_seed as string) || ':sample:'"
             ~ " || buyers.customer_id") }} as sample_key,
         ml_run_context.churn_holdout_share,
         ml_run_context.churn_sample_customers,

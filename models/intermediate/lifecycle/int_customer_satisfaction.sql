@@ -41,7 +41,7 @@ final as (
         per_customer.customer_id,
         run_context.as_of_date,
         cast(per_customer.latest_nps_score as integer) as latest_nps_score,
-        cast(per_customer.latest_nps_category as varchar) as latest_nps_category,
+        cast(per_customer.latest_nps_category as string) as latest_nps_category,
         per_customer.latest_nps_at,
         cast(per_customer.nps_responses as integer) as nps_responses,
         cast(per_customer.latest_csat_score as integer) as latest_csat_score,

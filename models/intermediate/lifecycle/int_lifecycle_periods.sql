@@ -26,9 +26,9 @@ bounds as (
 
 period_starts as (
     select
-        cast({{ date_series(
+        {{ date_series(
             'bounds.first_period_start', 'bounds.last_period_start', period
-        ) }} as date) as period_start,
+        ) }} as period_start,
         bounds.as_of_date
     from bounds
     where bounds.first_period_start is not null

@@ -127,12 +127,12 @@ nearest as (
 
 final as (
     select
-        cast(nearest.customer_id as varchar) as customer_id,
+        cast(nearest.customer_id as string) as customer_id,
         nearest.feature_date as as_of_date,
         cast(nearest.segment_id as integer) as segment_id,
-        cast(labels.segment_label as varchar) as segment_label,
+        cast(labels.segment_label as string) as segment_label,
         cast(sqrt(nearest.squared_distance) as double) as distance_to_centroid,
-        cast(labels.model_version as varchar) as model_version
+        cast(labels.model_version as string) as model_version
     from nearest
     inner join labels
         on nearest.segment_id = labels.segment_id

@@ -50,9 +50,9 @@ members as (
 final as (
     select
         cast(fitted_profiles.segment_id as integer) as segment_id,
-        cast(fitted_profiles.segment_label as varchar) as segment_label,
+        cast(fitted_profiles.segment_label as string) as segment_label,
         fitted_profiles.as_of_date,
-        cast(fitted_profiles.model_version as varchar) as model_version,
+        cast(fitted_profiles.model_version as string) as model_version,
         cast(coalesce(members.customers, 0) as integer) as customers,
         cast(fitted_profiles.silhouette as double) as silhouette,
         cast(fitted_profiles.segment_silhouette as double) as segment_silhouette,

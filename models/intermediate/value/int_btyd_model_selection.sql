@@ -125,8 +125,8 @@ comparison as (
     select
         {{ dbt.listagg(
             "purchase_model || ' ' || coalesce(case when criterion = 'backtest'"
-            ~ " then cast(round(100 * pooled_absolute_relative_error, 1) as varchar)"
-            ~ " || '%' else cast(round(log_likelihood, 4) as varchar) end, status)",
+            ~ " then cast(round(100 * pooled_absolute_relative_error, 1) as string)"
+            ~ " || '%' else cast(round(log_likelihood, 4) as string) end, status)",
             "', '",
             "order by purchase_model") }} as compared
     from ranked
@@ -182,7 +182,7 @@ final as (
                 when statused.criterion = 'backtest'
                     then
                         'auto: lower pooled absolute total error over '
-                        || cast(statused.backtest_origins as varchar) || ' '
+                        || cast(statused.backtest_origins as string) || ' '
                         || statused.backtest_kind || ' backtest origin(s) ('
                         || comparison.compared || '), usable fits first'
                 else
@@ -194,19 +194,19 @@ final as (
                 when 'shortened'
                     then '. Holdouts of ' || cast(
                             statused.shortest_backtest_days
-                            as varchar
+                            as string
                         ) || ' to '
-                        || cast(statused.longest_backtest_days as varchar)
+                        || cast(statused.longest_backtest_days as string)
                         || ' days: shorter than the ' || cast(
                             statused.horizon_days
-                            as varchar
+                            as string
                         )
                         || '-day horizon, so the accuracy over the horizon is'
                         || ' not measured'
                 when 'not_evaluable'
-                    then '. The ' || cast(statused.history_days as varchar)
+                    then '. The ' || cast(statused.history_days as string)
                         || '-day history is too short to backtest the '
-                        || cast(statused.horizon_days as varchar)
+                        || cast(statused.horizon_days as string)
                         || '-day horizon: no accuracy figure'
                 else ''
             end as selection_reason

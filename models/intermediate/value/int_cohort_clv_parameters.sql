@@ -60,10 +60,10 @@ final as (
     select
         (select count(*) from complete_periods) as periods_observed,
         (
-            select avg(case when is_retained then 1.0 else 0.0 end)
+            select {{ decimal_avg('case when is_retained then 1.0 else 0.0 end') }}
             from next_period_active
         ) as retention_rate,
-        (select avg(revenue) from active) as arpu,
+        (select {{ decimal_avg('revenue') }} from active) as arpu,
         (select {{ exact_avg('margin_rate') }} from margins) as average_margin_rate,
         power(
             1 + {{ var('annual_discount_rate') }},

@@ -34,8 +34,9 @@ order_margins as (
 final as (
     select
         customer_id,
-        sum(amount) as revenue,
-        sum(case when is_refund then 0 else amount end) as purchase_revenue,
+        cast(sum(amount) as decimal(38, 2)) as revenue,
+        cast(sum(case when is_refund then 0 else amount end) as decimal(38, 2))
+            as purchase_revenue,
         {{ exact_sum('amount - cost') }} as margin,
         {#- (1 + d_period)^t = (1 + r_annual)^(t x period_days / 365.25) -#}
         {{ exact_sum("(amount - cost) / power(1 + " ~ var('annual_discount_rate')

@@ -30,11 +30,13 @@ final as (
         customers.customer_id,
         cast(case
             when customer_costs.revenue_with_cost > 0
-                then (customer_costs.revenue_with_cost - customer_costs.cost)
-                    / customer_costs.revenue_with_cost
+                then cast(
+                        customer_costs.revenue_with_cost - customer_costs.cost as double
+                    ) / customer_costs.revenue_with_cost
             when company_costs.revenue_with_cost > 0
-                then (company_costs.revenue_with_cost - company_costs.cost)
-                    / company_costs.revenue_with_cost
+                then cast(
+                        company_costs.revenue_with_cost - company_costs.cost as double
+                    ) / company_costs.revenue_with_cost
             else {{ var('gross_margin') }}
         end as double) as margin_rate,
         case

@@ -16,7 +16,7 @@ customer_days as (
         max(purchase_date) as last_purchase_date,
         count(*) as purchase_days,
         sum(revenue) as total_revenue,
-        arg_min(revenue, purchase_date) as first_day_revenue
+        min_by(revenue, purchase_date) as first_day_revenue
     from purchase_days
     group by customer_id
 ),
@@ -47,8 +47,10 @@ final as (
         ) as t,
         cast(case
             when customer_days.purchase_days > 1
-                then (customer_days.total_revenue - customer_days.first_day_revenue)
-                    / (customer_days.purchase_days - 1)
+                then cast(
+                        customer_days.total_revenue - customer_days.first_day_revenue
+                        as double
+                    ) / (customer_days.purchase_days - 1)
             else 0
         end as double) as monetary_value
     from customer_days

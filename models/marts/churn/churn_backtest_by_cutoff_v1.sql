@@ -9,13 +9,13 @@ with churn_run as (
 
 final as (
     select
-        cast(model_run_id as varchar) as model_run_id,
+        cast(model_run_id as string) as model_run_id,
         cast(origin_date as date) as origin_date,
         cast(training_feature_date as date) as training_feature_date,
         cast(label_window_end_date as date) as label_window_end_date,
-        cast(model_name as varchar) as model_name,
+        cast(model_name as string) as model_name,
         cast(is_baseline as boolean) as is_baseline,
-        cast(metric as varchar) as metric,
+        cast(metric as string) as metric,
         cast(metric_value as double) as value,
         cast(ci_lower as double) as ci_lower,
         cast(ci_upper as double) as ci_upper,

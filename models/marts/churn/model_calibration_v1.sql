@@ -6,13 +6,13 @@ with churn_run as (
 
 final as (
     select
-        cast(model_run_id as varchar) as model_run_id,
-        cast(model_name as varchar) as model_name,
+        cast(model_run_id as string) as model_run_id,
+        cast(model_name as string) as model_name,
         cast(calibration_bin as integer) as calibration_bin,
         cast(bin_customers as integer) as customers,
         cast(mean_predicted_probability as double) as mean_predicted_probability,
         cast(observed_churn_rate as double) as observed_churn_rate,
-        cast(evaluated_on as varchar) as evaluated_on
+        cast(evaluated_on as string) as evaluated_on
     from churn_run
     where record_type = 'calibration'
 )

@@ -39,10 +39,10 @@ cohort_spine as (
     select
         cohort_sizes.cohort_month,
         cohort_sizes.cohort_size,
-        cast({{ integer_series(
+        {{ integer_series(
             0,
             dbt.datediff('cohort_sizes.cohort_month', 'run_context.as_of_date', 'month')
-        ) }} as integer) as months_since_first_order,
+        ) }} as months_since_first_order,
         run_context.as_of_date
     from cohort_sizes
     cross join run_context

@@ -6,9 +6,9 @@ with durations as (
 
 final as (
     select
-        cast(stage as varchar) as stage,
+        cast(stage as string) as stage,
         cast(stage_precedence as integer) as stage_precedence,
-        cast(lifecycle_period as varchar) as lifecycle_period,
+        cast(lifecycle_period as string) as lifecycle_period,
         cast(probability_of_staying as double) as probability_of_staying,
         cast(expected_periods_in_stage as double) as expected_periods_in_stage,
         cast(expected_periods_until_churn as double) as expected_periods_until_churn,

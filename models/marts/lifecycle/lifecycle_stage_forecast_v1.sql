@@ -26,7 +26,7 @@ final as (
     select
         cast(dated.periods_ahead as integer) as periods_ahead,
         dated.period_start,
-        cast(dated.stage as varchar) as stage,
+        cast(dated.stage as string) as stage,
         cast(stage_rules.precedence as integer) as stage_precedence,
         cast(dated.expected_customers as double) as expected_customers,
         cast(case

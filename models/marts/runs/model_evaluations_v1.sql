@@ -28,7 +28,7 @@ churn_metrics as (
 silhouettes as (
     select
         model_run_id,
-        'kmeans_k' || cast(k as varchar) as model_name,
+        'kmeans_k' || cast(k as string) as model_name,
         false as is_baseline,
         is_selected,
         'silhouette' as metric,
@@ -48,15 +48,15 @@ unioned as (
 
 final as (
     select
-        cast(model_run_id as varchar) as model_run_id,
-        cast(model_name as varchar) as model_name,
+        cast(model_run_id as string) as model_run_id,
+        cast(model_name as string) as model_name,
         cast(is_baseline as boolean) as is_baseline,
         cast(is_selected as boolean) as is_selected,
-        cast(metric as varchar) as metric,
+        cast(metric as string) as metric,
         cast(value as double) as value,
         cast(ci_lower as double) as ci_lower,
         cast(ci_upper as double) as ci_upper,
-        cast(evaluated_on as varchar) as evaluated_on
+        cast(evaluated_on as string) as evaluated_on
     from unioned
 )
 

@@ -46,16 +46,16 @@ unioned as (
 
 final as (
     select
-        cast(model_run_id as varchar) as model_run_id,
-        cast(model_name as varchar) as model_name,
-        cast(model_version as varchar) as model_version,
+        cast(model_run_id as string) as model_run_id,
+        cast(model_name as string) as model_name,
+        cast(model_version as string) as model_version,
         cast(as_of_date as date) as as_of_date,
-        cast(status as varchar) as status,
-        cast(message as varchar) as message,
+        cast(status as string) as status,
+        cast(message as string) as message,
         cast(training_rows as integer) as training_rows,
-        cast(parameters as varchar) as parameters,
-        cast(features as varchar) as features,
-        cast(package_versions as varchar) as package_versions,
+        cast(parameters as string) as parameters,
+        cast(features as string) as features,
+        cast(package_versions as string) as package_versions,
         cast(fit_seconds as double) as fit_seconds
     from unioned
 )

@@ -11,9 +11,9 @@ with segments as (
 final as (
     select
         cast(segment_id as integer) as segment_id,
-        cast(segment_label as varchar) as segment_label,
+        cast(segment_label as string) as segment_label,
         as_of_date,
-        cast(model_version as varchar) as model_version,
+        cast(model_version as string) as model_version,
         cast(customers as integer) as customers,
         cast(share as double) as share,
         cast(silhouette as double) as silhouette,

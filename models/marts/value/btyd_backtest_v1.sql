@@ -27,7 +27,7 @@ customers as (
 bucketed as (
     select
         *,
-        case when frequency >= 7 then '7+' else cast(frequency as varchar) end
+        case when frequency >= 7 then '7+' else cast(frequency as string) end
             as frequency_bucket
     from customers
 ),

@@ -21,22 +21,20 @@ final as (
         fits.model_name,
         parameter_names.parameter_name,
         cast(parameter_names.parameter_order as integer) as parameter_order,
-        cast(json_extract(
-            cast(fits.parameters as varchar),
-            '$.' || parameter_names.parameter_name
-        ) as double) as parameter_value,
-        cast(json_extract(
-            cast(fits.standard_errors as varchar),
-            '$.' || parameter_names.parameter_name
-        ) as double) as standard_error,
+        {{ json_number(
+            'cast(fits.parameters as string)', 'parameter_names.parameter_name'
+        ) }} as parameter_value,
+        {{ json_number(
+            'cast(fits.standard_errors as string)', 'parameter_names.parameter_name'
+        ) }} as standard_error,
         cast(fits.log_likelihood as double) as log_likelihood,
         cast(fits.training_rows as integer) as n_customers,
-        cast(fits.time_unit as varchar) as time_unit,
+        cast(fits.time_unit as string) as time_unit,
         cast(fits.as_of_date as date) as as_of_date,
-        cast(fits.status as varchar) as status,
-        cast(fits.message as varchar) as message,
+        cast(fits.status as string) as status,
+        cast(fits.message as string) as message,
         cast(fits.frequency_spend_correlation as double) as frequency_spend_correlation,
-        cast(fits.model_run_id as varchar) as model_run_id
+        cast(fits.model_run_id as string) as model_run_id
     from fits
     inner join parameter_names
         on fits.model_name = parameter_names.model_name

@@ -6,7 +6,29 @@ with customer_clv as (
 ),
 
 final as (
-    select * exclude (cohort_method_clv, expected_value) from customer_clv
+    select
+        customer_id,
+        as_of_date,
+        time_unit,
+        clv_period,
+        horizon_periods,
+        historical_revenue,
+        historical_margin,
+        historical_clv,
+        margin_rate,
+        margin_source,
+        p_alive,
+        probability_of_purchase_in_horizon,
+        expected_purchases,
+        expected_order_value,
+        predicted_clv,
+        purchase_model,
+        purchase_model_status,
+        bg_nbd_p_alive,
+        bg_nbd_expected_purchases,
+        pareto_nbd_p_alive,
+        pareto_nbd_expected_purchases
+    from customer_clv
 )
 
 select * from final

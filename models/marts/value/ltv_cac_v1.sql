@@ -5,6 +5,13 @@
 {%- set live_stages = "('new', 'active', 'growing', 'at_risk', 'reactivated')" -%}
 {%- set window_periods = var('ltv_window_periods') | int -%}
 {%- set churn_days = var('lifecycle_churn_days') | int -%}
+{#- The day a cohort (group_value 'YYYY-MM') has shown all its churn: the end of
+    its month plus lifecycle_churn_days. -#}
+{%- set cohort_end = dbt.dateadd('day', churn_days, dbt.dateadd(
+    'month', 1, "try_cast(measured.group_value || '-01' as date)")) -%}
+{#- Spark's dateadd stops on a null date: the case keeps channels out of it. -#}
+{%- set is_too_young = "case when measured.group_type = 'acquisition_cohort' then "
+    ~ cohort_end ~ " > run_context.as_of_date else false end" -%}
 {#- The CLV horizon and the discount rate on the lifecycle period grid. -#}
 {%- set period_days = unit_days(var('lifecycle_period'), 'lifecycle_period') -%}
 {%- set horizon = var('clv_horizon_periods') * clv_period_days() / period_days -%}
@@ -82,7 +89,7 @@ buyer_groups as (
     union all
     select
         'acquisition_cohort' as group_type,
-        strftime(cohort_month, '%Y-%m') as group_value,
+        left(cast(cohort_month as string), 7) as group_value,
         *
     from buyers
 ),
@@ -177,7 +184,7 @@ group_spend as (
     union all
     select
         'acquisition_cohort' as group_type,
-        strftime(spend.month_start, '%Y-%m') as group_value,
+        left(cast(spend.month_start as string), 7) as group_value,
         sum(spend.spend) as marketing_spend
     from spend
     cross join run_context
@@ -197,7 +204,10 @@ measured as (
             share one base: revenue net of refunds. -#}
         
         group_measures.live_revenue
-        * (group_buyers.revenue / nullif(group_buyers.purchase_revenue, 0))
+        * (
+            cast(group_buyers.revenue as double)
+            / nullif(group_buyers.purchase_revenue, 0)
+        )
         / nullif(group_measures.live_customer_periods, 0) as arpu,
         group_measures.churn_events
         / nullif(group_measures.live_customer_periods, 0) as churn_rate,
@@ -205,9 +215,10 @@ measured as (
         group_spend.marketing_spend,
         case
             when group_spend.marketing_spend is not null
-                then group_spend.marketing_spend / group_buyers.new_customers
+                then cast(group_spend.marketing_spend as double)
+                    / group_buyers.new_customers
             when group_buyers.customers_with_acquisition_cost > 0
-                then group_buyers.acquisition_cost
+                then cast(group_buyers.acquisition_cost as double)
                     / group_buyers.customers_with_acquisition_cost
         end as cac,
         case
@@ -230,16 +241,9 @@ judged as (
         churn rate is biased to 0 and its LTV to infinity, so none is given. -#}
     select
         measured.*,
-        measured.group_type = 'acquisition_cohort'
-        and try_cast(measured.group_value || '-01' as date)
-        + interval 1 month + to_days({{ churn_days }})
-        > run_context.as_of_date as is_too_young,
+        {{ is_too_young }} as is_too_young,
         case
-            when measured.group_type = 'acquisition_cohort'
-                and try_cast(measured.group_value || '-01' as date)
-                + interval 1 month + to_days({{ churn_days }})
-                > run_context.as_of_date
-                then null
+            when {{ is_too_young }} then null
             else measured.arpu * measured.gross_margin
                 / nullif(measured.churn_rate, 0)
         end as ltv,
