@@ -82,21 +82,6 @@
 {%- endmacro %}
 
 
-{#- The double `value` is a finite number (null for null). -#}
-{% macro is_finite(value) -%}
-    {{ return(adapter.dispatch('is_finite')(value)) }}
-{%- endmacro %}
-
-{% macro default__is_finite(value) -%}
-    {{ return('(not isnan(' ~ value ~ ') and abs(' ~ value
-        ~ ") < double('Infinity'))") }}
-{%- endmacro %}
-
-{% macro duckdb__is_finite(value) -%}
-    {{ return('isfinite(' ~ value ~ ')') }}
-{%- endmacro %}
-
-
 {#- A 64-bit hash of the SQL expressions `expressions` (comma-separated). -#}
 {% macro key_hash(expressions) -%}
     {{ return(adapter.dispatch('key_hash')(expressions)) }}
