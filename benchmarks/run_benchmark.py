@@ -45,6 +45,8 @@ from pathlib import Path
 
 import duckdb
 
+from customer_lifecycle.memory import memory_limit
+
 ROOT = Path(__file__).resolve().parents[1]
 PEER_VENV = ROOT / "benchmarks" / ".venv-peer"
 # lifetimes 0.11.3 predates pandas 2 / numpy 1.24 / scipy 1.11: these pins install
@@ -310,8 +312,8 @@ def run_scale(args: argparse.Namespace, customers: int | None, out: Path) -> dic
         "scale": label,
         "customers": customers,
         "threads": args.threads,
-        # the DuckDB memory cap of the build (profiles.yml; default 3GB)
-        "duckdb_memory_limit": os.environ.get("LIFECYCLE_DUCKDB_MEMORY_LIMIT", "3GB"),
+        # the DuckDB memory cap of the build (customer_lifecycle/memory.py)
+        "duckdb_memory_limit": memory_limit(),
     }
     if customers:
         input_dir = out / "data" / label

@@ -52,6 +52,8 @@ from pathlib import Path
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt_common.exceptions import DbtRuntimeError
 
+from customer_lifecycle.memory import memory_limit
+
 BUILD_SUFFIX = ".build"
 LOCK_SUFFIX = ".lock"
 # What a user can do about the folder of LIFECYCLE_DUCKDB_PATH.
@@ -302,7 +304,8 @@ def nearest_name(name: str, known: list[str]) -> str:
 
 
 class Plugin(BasePlugin):
-    """dbt-duckdb plugin: guards the build file, registers the SQL functions
+    """dbt-duckdb plugin: sets DuckDB's memory cap, guards the build file,
+    registers the SQL functions
     ``publish_warehouse``, ``release_build_lock``, ``build_started_empty`` and
     ``nearest_name`` on every connection."""
 
@@ -310,6 +313,9 @@ class Plugin(BasePlugin):
         install_signal_cleanup()
 
     def update_connection_config(self, creds, config) -> None:
+        # DuckDB's cap: LIFECYCLE_DUCKDB_MEMORY_LIMIT, else a share of the
+        # machine's memory (customer_lifecycle/memory.py).
+        config.setdefault("memory_limit", memory_limit())
         try:
             prepare_build(creds.path, start_empty=_is_plain_build())
         except PublishError as error:  # dbt shows its own errors in one line
