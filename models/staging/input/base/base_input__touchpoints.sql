@@ -9,10 +9,8 @@
     (clean_text('source.occurred_at'), 'raw_occurred_at'),
 ] -%}
 
-{%- set derived = [(
-    "md5(concat_ws('|', customer_id, cast(occurred_at as varchar), channel))",
-    'touchpoint_id',
-)] -%}
+{%- set key_text = "concat_ws('|', customer_id, cast(occurred_at as varchar), channel)" -%}
+{%- set derived = [('md5(' ~ key_text ~ ')', 'touchpoint_id')] -%}
 
 {%- set rules = (
     [('customer_id is null', 'customer_id', 'missing customer_id')]
@@ -33,6 +31,7 @@ with {{ validate_input_rows(
     ['touchpoint_id'],
     [],
     derived=derived,
+    key_hash='hash(' ~ key_text ~ ')',
 ) }},
 
 final as (
