@@ -313,15 +313,18 @@ class Plugin(BasePlugin):
         install_signal_cleanup()
 
     def update_connection_config(self, creds, config) -> None:
-        # DuckDB's cap: LIFECYCLE_DUCKDB_MEMORY_LIMIT, else a share of the
-        # machine's memory (customer_lifecycle/memory.py).
-        config.setdefault("memory_limit", memory_limit())
         try:
             prepare_build(creds.path, start_empty=_is_plain_build())
         except PublishError as error:  # dbt shows its own errors in one line
             raise DbtRuntimeError(str(error)) from None
 
     def configure_connection(self, conn) -> None:
+        # DuckDB's cap: LIFECYCLE_DUCKDB_MEMORY_LIMIT, else a share of the
+        # machine's memory (customer_lifecycle/memory.py). A SET, not a connect
+        # option: another connection to the file in this process (a test, a
+        # Python model) may then open it with the default configuration.
+        limit = memory_limit().replace("'", "''")
+        conn.execute(f"set memory_limit = '{limit}'")
         functions = (
             ("publish_warehouse", publish_or_reason, ["VARCHAR", "VARCHAR"], "VARCHAR"),
             ("release_build_lock", release_build_lock, ["VARCHAR"], "VARCHAR"),
