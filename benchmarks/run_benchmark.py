@@ -45,7 +45,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_lifecycle.memory import memory_limit
+from customer_lifecycle.memory import input_sized_memory_limit
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_VENV = ROOT / "benchmarks" / ".venv-peer"
@@ -357,8 +357,6 @@ def run_scale(args: argparse.Namespace, customers: int | None, out: Path) -> dic
         "scale": label,
         "customers": customers,
         "threads": args.threads,
-        # the DuckDB memory cap of the build (customer_lifecycle/memory.py)
-        "duckdb_memory_limit": memory_limit(),
     }
     if customers:
         input_dir = out / "data" / label
@@ -391,6 +389,16 @@ def run_scale(args: argparse.Namespace, customers: int | None, out: Path) -> dic
     result["touchpoints"] = con.execute(
         f"select count(*) from '{input_file(input_dir, 'touchpoints')}'"
     ).fetchone()[0]
+    # the DuckDB memory cap of the build, sized to the input's rows
+    # (customer_lifecycle/memory.py, set on-run-start by land_input_files)
+    input_rows = sum(
+        con.execute(
+            f"select count(*) from '{input_file(input_dir, table)}'"
+        ).fetchone()[0]
+        for table in INPUT_TABLES
+        if Path(input_file(input_dir, table)).exists()
+    )
+    result["duckdb_memory_limit"] = input_sized_memory_limit(input_rows)
     con.close()
 
     log(f"{label}: floor (one DuckDB pass, {args.floor_threads} threads)")

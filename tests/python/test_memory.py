@@ -15,7 +15,11 @@ import duckdb
 import pytest
 from conftest import PROJECT_ROOT
 
-from customer_lifecycle.memory import default_memory_limit, memory_limit
+from customer_lifecycle.memory import (
+    default_memory_limit,
+    input_sized_memory_limit,
+    memory_limit,
+)
 
 GIB = 2**30
 
@@ -93,3 +97,30 @@ def test_a_dbt_command_gets_40_percent_of_the_machine(tmp_path):
 
 def test_a_dbt_command_gets_the_variable(tmp_path):
     assert _dbt_memory_limit(tmp_path, "1234MB") == _as_duckdb_shows("1234MB")
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # 80 B x 11.4M rows = 0.85 GiB: the 3 GiB floor (3072 MiB)
+        (11_400_000, "3072MiB"),
+        # 80 B x 114M rows = 9.12e9 B = 8697.5 MiB, under 40% of 24 GiB (9830)
+        (114_000_000, "8697MiB"),
+        # 80 B x 200M rows = 15258.8 MiB: capped at 40% of 24 GiB
+        (200_000_000, "9830MiB"),
+        # no rows: the floor
+        (0, "3072MiB"),
+    ],
+)
+def test_the_cap_follows_the_input_under_the_machine(rows, expected):
+    assert input_sized_memory_limit(rows, {}, 24 * GIB) == expected
+
+
+def test_the_input_sized_cap_never_exceeds_a_small_machine():
+    # 40% of 4 GiB = 1638.4 MiB, below the 3 GiB floor: the machine wins
+    assert input_sized_memory_limit(11_400_000, {}, 4 * GIB) == "1638MiB"
+
+
+def test_the_variable_overrides_the_input_sized_cap():
+    variable = {"LIFECYCLE_DUCKDB_MEMORY_LIMIT": "12GB"}
+    assert input_sized_memory_limit(11_400_000, variable, 24 * GIB) == "12GB"
