@@ -9,7 +9,9 @@
     (clean_text('source.occurred_at'), 'raw_occurred_at'),
 ] -%}
 
-{%- set key_text = "concat_ws('|', customer_id, cast(occurred_at as varchar), channel)" -%}
+{%- set key_text = (
+    "concat_ws('|', customer_id, cast(occurred_at as varchar), channel)"
+) -%}
 {%- set derived = [('md5(' ~ key_text ~ ')', 'touchpoint_id')] -%}
 
 {%- set rules = (
