@@ -45,6 +45,8 @@ from pathlib import Path
 
 import duckdb
 
+from customer_lifecycle.memory import input_sized_memory_limit
+
 ROOT = Path(__file__).resolve().parents[1]
 PEER_VENV = ROOT / "benchmarks" / ".venv-peer"
 # lifetimes 0.11.3 predates pandas 2 / numpy 1.24 / scipy 1.11: these pins install
@@ -130,6 +132,51 @@ def measure_floor(input_dir: Path, threads: int = 2) -> tuple[float, int]:
     seconds = time.perf_counter() - started
     con.close()
     return seconds, int(rows)
+
+
+INPUT_TABLES = (
+    "orders",
+    "touchpoints",
+    "customers",
+    "survey_responses",
+    "marketing_spend",
+)
+
+
+def measure_input_reads(input_dir: Path, threads: int = 2) -> dict[str, float]:
+    """Seconds of one DuckDB read of each input file, every column materialised.
+
+    The reference for input validation: checking every value should cost a
+    small multiple of reading it (``validation_to_read_ratio``).
+    """
+    seconds = {}
+    con = duckdb.connect(config={"threads": threads})
+    for table in INPUT_TABLES:
+        path = input_file(input_dir, table)
+        if not Path(path).exists():
+            continue
+        started = time.perf_counter()
+        con.execute(f"create or replace temp table landed as select * from '{path}'")
+        seconds[table] = round(time.perf_counter() - started, 3)
+    con.close()
+    return seconds
+
+
+def validation_against_reads(nodes: list[dict], reads: dict[str, float]) -> dict:
+    """Per input table: its read, its validation node (base_input__<table>) and
+    their ratio (validation / read)."""
+    times = {n["node"].split(".")[-1]: n["seconds"] for n in nodes}
+    rows = {}
+    for table, read in reads.items():
+        validation = times.get(f"base_input__{table}")
+        if validation is None:
+            continue
+        rows[table] = {
+            "read_seconds": read,
+            "validation_seconds": validation,
+            "validation_to_read_ratio": round(validation / read, 1) if read else None,
+        }
+    return rows
 
 
 def measured_run(args: list[str], env: dict | None = None) -> tuple[float, float]:
@@ -310,8 +357,6 @@ def run_scale(args: argparse.Namespace, customers: int | None, out: Path) -> dic
         "scale": label,
         "customers": customers,
         "threads": args.threads,
-        # the DuckDB memory cap of the build (profiles.yml; default 3GB)
-        "duckdb_memory_limit": os.environ.get("LIFECYCLE_DUCKDB_MEMORY_LIMIT", "3GB"),
     }
     if customers:
         input_dir = out / "data" / label
@@ -344,6 +389,16 @@ def run_scale(args: argparse.Namespace, customers: int | None, out: Path) -> dic
     result["touchpoints"] = con.execute(
         f"select count(*) from '{input_file(input_dir, 'touchpoints')}'"
     ).fetchone()[0]
+    # the DuckDB memory cap of the build, sized to the input's rows
+    # (customer_lifecycle/memory.py, set on-run-start by land_input_files)
+    input_rows = sum(
+        con.execute(
+            f"select count(*) from '{input_file(input_dir, table)}'"
+        ).fetchone()[0]
+        for table in INPUT_TABLES
+        if Path(input_file(input_dir, table)).exists()
+    )
+    result["duckdb_memory_limit"] = input_sized_memory_limit(input_rows)
     con.close()
 
     log(f"{label}: floor (one DuckDB pass, {args.floor_threads} threads)")
@@ -351,8 +406,12 @@ def run_scale(args: argparse.Namespace, customers: int | None, out: Path) -> dic
     result["floor_seconds"] = round(floor_seconds, 3)
     result["floor_customers"] = floor_rows
 
+    log(f"{label}: input reads (one DuckDB read per file)")
+    reads = measure_input_reads(input_dir, args.floor_threads)
+
     log(f"{label}: dbt build ({args.threads} threads)")
     result.update(dbt_build(input_dir, work, args.threads, args.vars))
+    result["input_validation"] = validation_against_reads(result["nodes"], reads)
     # From the reported (rounded) numbers, so that the ratio can be checked.
     result["build_to_floor_ratio"] = round(
         result["build_seconds"] / result["floor_seconds"], 1
@@ -418,6 +477,20 @@ def markdown(results: list[dict], when: str) -> str:
             f"| {r.get('determinism', {}).get('identical', '-')} |"
         )
     for r in results:
+        checks = r.get("input_validation", {})
+        if checks:
+            lines += [
+                "",
+                f"## {r['scale']}: input validation against one read of the file",
+                "",
+                "| table | read s | validation s | validation / read |",
+                "|---|---|---|---|",
+            ]
+            lines += [
+                f"| {t} | {c['read_seconds']} | {c['validation_seconds']} "
+                f"| {c['validation_to_read_ratio']} |"
+                for t, c in checks.items()
+            ]
         lines += [
             "",
             f"## {r['scale']}: slowest nodes",

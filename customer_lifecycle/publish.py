@@ -52,6 +52,8 @@ from pathlib import Path
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt_common.exceptions import DbtRuntimeError
 
+from customer_lifecycle.memory import input_sized_memory_limit, memory_limit
+
 BUILD_SUFFIX = ".build"
 LOCK_SUFFIX = ".lock"
 # What a user can do about the folder of LIFECYCLE_DUCKDB_PATH.
@@ -301,8 +303,14 @@ def nearest_name(name: str, known: list[str]) -> str:
     return matches[0] if matches else ""
 
 
+def _input_sized_memory_limit(input_rows: int) -> str:
+    """``input_sized_memory_limit`` with one parameter (DuckDB's UDFs take all)."""
+    return input_sized_memory_limit(input_rows)
+
+
 class Plugin(BasePlugin):
-    """dbt-duckdb plugin: guards the build file, registers the SQL functions
+    """dbt-duckdb plugin: sets DuckDB's memory cap, guards the build file,
+    registers the SQL functions ``input_sized_memory_limit``,
     ``publish_warehouse``, ``release_build_lock``, ``build_started_empty`` and
     ``nearest_name`` on every connection."""
 
@@ -316,11 +324,19 @@ class Plugin(BasePlugin):
             raise DbtRuntimeError(str(error)) from None
 
     def configure_connection(self, conn) -> None:
+        # DuckDB's cap: LIFECYCLE_DUCKDB_MEMORY_LIMIT, else a share of the
+        # machine's memory (customer_lifecycle/memory.py). A SET, not a connect
+        # option: another connection to the file in this process (a test, a
+        # Python model) may then open it with the default configuration.
+        limit = memory_limit().replace("'", "''")
+        conn.execute(f"set memory_limit = '{limit}'")
         functions = (
             ("publish_warehouse", publish_or_reason, ["VARCHAR", "VARCHAR"], "VARCHAR"),
             ("release_build_lock", release_build_lock, ["VARCHAR"], "VARCHAR"),
             ("build_started_empty", build_started_empty, ["VARCHAR"], "BOOLEAN"),
             ("nearest_name", nearest_name, ["VARCHAR", "VARCHAR[]"], "VARCHAR"),
-        )
+            ("input_sized_memory_limit", _input_sized_memory_limit, ["BIGINT"],
+             "VARCHAR"),
+        )  # fmt: skip
         for name, function, parameters, returns in functions:
             conn.create_function(name, function, parameters, returns, side_effects=True)

@@ -45,7 +45,28 @@
         {%- endif -%}
         {%- do _land_input_table(input_dir, source) -%}
     {%- endfor -%}
+    {%- do _size_memory_to_input(validated) -%}
     {{ return('') }}
+{% endmacro %}
+
+
+{#- DuckDB's memory cap sized to the landed input (customer_lifecycle/memory.py,
+    input_sized_memory_limit: LIFECYCLE_DUCKDB_MEMORY_LIMIT when set, else 80
+    bytes per input row, at least 3 GiB, at most 40% of the machine). A global
+    setting: one SET serves every connection of the build. -#}
+{% macro _size_memory_to_input(tables) %}
+    {%- if target.type != 'duckdb' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set counts = [] -%}
+    {%- for table in tables -%}
+        {%- do counts.append('(select count(*) from raw.' ~ table ~ ')') -%}
+    {%- endfor -%}
+    {%- set limit = run_query(
+        'select input_sized_memory_limit(' ~ (counts | join(' + ')) ~ ')'
+    ).columns[0].values()[0] -%}
+    {%- do run_query("set memory_limit = '" ~ limit ~ "'") -%}
+    {%- do log('DuckDB memory cap for this input: ' ~ limit, info=true) -%}
 {% endmacro %}
 
 

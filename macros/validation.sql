@@ -44,7 +44,11 @@
       seen with different content is rejected ("<key> repeated with different
       content"), and of exact repeats only the first (lowest source row number)
       is kept ("duplicate row"). With no content columns the key is the
-      content, so only exact repeats are looked for.
+      content, so only exact repeats are looked for;
+    - `key_hash_sql`: SQL over the typed names, equal for rows of one key, that
+      finds the candidate repeats (default `key_hash(<key columns>)`); a key
+      derived by a costly expression (the touchpoints' md5) passes a cheaper
+      one, e.g. the hash of the md5's argument.
 
     One streaming pass over the input, never a copy of it. At 10M customers the
     orders are ~40M rows: a CTE read twice is materialised whole, and a
@@ -57,10 +61,10 @@
 -#}
 {% macro validate_input_rows(
     source_relation, columns, rules, key_columns, content_columns,
-    derived=[], check_joins='', set_rejections=''
+    derived=[], check_joins='', set_rejections='', key_hash_sql=none
 ) %}
     {%- set keys = key_columns | join(', ') -%}
-    {%- set key_hash = key_hash(keys) -%}
+    {%- set key_hash = key_hash_sql or key_hash(keys) -%}
     {%- set typed_names = _typed_names(columns, derived) -%}
     row_checked as (
         {{ _input_rows(source_relation, columns, derived, rules, check_joins) }}
@@ -267,9 +271,29 @@
 {% endmacro %}
 
 
-{#- Text column from the raw landing: trimmed, empty string as null. -#}
+{#- Text column from the raw landing: trimmed, empty string as null.
+    trim() without characters also trims Unicode spaces; a value that starts
+    and ends with a printable ASCII character other than space (nearly every
+    value) is left as it is without calling it (`trim_unless_clean`). -#}
 {% macro clean_text(column) -%}
-    nullif(trim({{ column }}), '')
+    nullif({{ trim_unless_clean(column, 33, 126, 'trim(' ~ column ~ ')') }}, '')
+{%- endmacro %}
+
+
+{#- `trimmed` (SQL trimming `value`) only where the first or the last
+    character of `value` is outside code points [low, high], the ones trimming
+    never removes; elsewhere `value` itself. The same result as `trimmed`, at
+    a fraction of the cost: trimming with a character set costs 20 times a
+    read of the column, the check of two characters about 3 times. -#}
+{% macro trim_unless_clean(value, low, high, trimmed) -%}
+    case
+        when
+            ascii({{ value }}) between {{ low }} and {{ high }}
+            and ascii(substr({{ value }}, length({{ value }}), 1))
+            between {{ low }} and {{ high }}
+            then {{ value }}
+        else {{ trimmed }}
+    end
 {%- endmacro %}
 
 
@@ -284,9 +308,9 @@
     two customers.
 -#}
 {% macro input_id(column) -%}
-    nullif({{ trim_characters(
+    nullif({{ trim_unless_clean(column, 33, 1114111, trim_characters(
         column, "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
-    ) }}, '')
+    )) }}, '')
 {%- endmacro %}
 
 
@@ -294,12 +318,15 @@
     {%- set max_length = var('max_id_length') | int -%}
     {%- set value = expression or column -%}
     {%- set invisible = invisible_characters() -%}
+    {%- set control = '[\\x00-\\x1f\\x7f-\\x{9f}]' -%}
+    {#- One rule, one regular expression a value (nearly every value holds
+        neither): the reason says which, a control character first. -#}
     {{ return([
-        (regex_contains(value, '[\\x00-\\x1f\\x7f-\\x{9f}]'), column,
-         column ~ ' holds a control character (tab, line break, NUL...)'),
-        (regex_contains(value, invisible), column,
-         column ~ ' holds an invisible character ',
-         code_point_label(regex_first_match(value, invisible))),
+        (regex_contains(value, control ~ '|' ~ invisible), column, '',
+         "case when " ~ regex_contains(value, control) ~ " then '" ~ column
+         ~ " holds a control character (tab, line break, NUL...)' else '"
+         ~ column ~ " holds an invisible character ' || "
+         ~ code_point_label(regex_first_match(value, invisible)) ~ " end"),
         ('length(' ~ value ~ ') > ' ~ max_length, column,
          column ~ ' longer than ' ~ max_length ~ ' characters (var max_id_length)'),
     ]) }}

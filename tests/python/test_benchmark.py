@@ -243,3 +243,34 @@ def test_fixed_cost_empty_project_is_one_duckdb_model(fixed_cost, tmp_path):
     profiles = yaml.safe_load((project / "profiles.yml").read_text())
     assert profiles[config["profile"]]["outputs"]["dev"]["type"] == "duckdb"
     assert [p.name for p in (project / "models").iterdir()] == ["one.sql"]
+
+
+def test_validation_against_reads_by_hand(bench):
+    nodes = [
+        {"node": "model.customer_lifecycle.base_input__orders", "seconds": 12.0},
+        {"node": "model.customer_lifecycle.stg_input__orders", "seconds": 99.0},
+        {"node": "model.customer_lifecycle.base_input__touchpoints", "seconds": 9.0},
+    ]
+    reads = {"orders": 1.5, "touchpoints": 3.0, "customers": 0.5}
+    assert bench.validation_against_reads(nodes, reads) == {
+        "orders": {
+            "read_seconds": 1.5,
+            "validation_seconds": 12.0,
+            "validation_to_read_ratio": 8.0,
+        },
+        "touchpoints": {
+            "read_seconds": 3.0,
+            "validation_seconds": 9.0,
+            "validation_to_read_ratio": 3.0,
+        },
+    }
+
+
+def test_input_reads_time_every_present_file(bench, tmp_path):
+    pd.DataFrame({"order_id": ["o1"], "amount": [1.0]}).to_parquet(
+        tmp_path / "orders.parquet"
+    )
+    (tmp_path / "customers.csv").write_text("customer_id\nc1\n")
+    reads = bench.measure_input_reads(tmp_path, threads=1)
+    assert sorted(reads) == ["customers", "orders"]
+    assert all(seconds >= 0 for seconds in reads.values())

@@ -9,11 +9,11 @@
     (clean_text('source.occurred_at'), 'raw_occurred_at'),
 ] -%}
 
-{%- set derived = [(
-    "md5(concat_ws('|', customer_id, cast(occurred_at as " ~ dbt.type_string()
-    ~ "), channel))",
-    'touchpoint_id',
-)] -%}
+{%- set key_text = (
+    "concat_ws('|', customer_id, cast(occurred_at as " ~ dbt.type_string()
+    ~ "), channel)"
+) -%}
+{%- set derived = [('md5(' ~ key_text ~ ')', 'touchpoint_id')] -%}
 
 {%- set rules = (
     [('customer_id is null', 'customer_id', 'missing customer_id')]
@@ -34,6 +34,7 @@ with {{ validate_input_rows(
     ['touchpoint_id'],
     [],
     derived=derived,
+    key_hash_sql=key_hash(key_text),
 ) }},
 
 final as (
