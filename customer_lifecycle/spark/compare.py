@@ -67,7 +67,7 @@ def public_marts(manifest: dict) -> list[Mart]:
                 name=node["name"],
                 schema=node["schema"],
                 identifier=node["alias"],
-                key=primary_key(node) or columns,
+                key=primary_key(node),
                 columns=columns,
             )
         )
@@ -146,6 +146,9 @@ def compare_frames(
             out.append(f"{table}.{column}: types differ ({' vs '.join(sorted(kinds))})")
     if any(column not in common for column in key):
         return out + [f"{table}: key {key} not in both"]
+    if not key:
+        key, left, right = _positional_key(common, left, right)
+        common = [*common, ROW_COLUMN]
     merged = left[common].merge(
         right[common], on=key, how="outer", suffixes=("@l", "@r"), indicator=True
     )
@@ -168,6 +171,29 @@ def compare_frames(
         if len(bad) > SHOWN_PER_COLUMN:
             out.append(f"{table}.{column}: {len(bad)} rows differ in all")
     return out
+
+
+ROW_COLUMN = "_row_within_key"
+
+
+def _positional_key(
+    common: list[str], left: pd.DataFrame, right: pd.DataFrame
+) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+    """A key for a table without a primary key: its columns that are not
+    floating point (floats differ in the last bits between engines), plus the
+    row's rank among equal such values in the order of its float columns."""
+    key = [c for c in common if left[c].dtype.kind != "f"]
+    floats = [c for c in common if c not in key]
+    ranked = []
+    for frame in (left, right):
+        frame = frame.sort_values(key + floats, kind="stable", ignore_index=True)
+        rank = (
+            frame.groupby(key, dropna=False, sort=False).cumcount()
+            if key
+            else (pd.Series(range(len(frame))))
+        )
+        ranked.append(frame.assign(**{ROW_COLUMN: rank}))
+    return [*key, ROW_COLUMN], ranked[0], ranked[1]
 
 
 def _kind(series: pd.Series) -> str:

@@ -52,7 +52,10 @@ def publish_build(spark, public: str, prefix: str) -> list[str]:
         schema = f"{prefix}_{layer}"
         if not spark.catalog.databaseExists(schema):
             continue
-        for table in sorted(t.name for t in spark.catalog.listTables(schema)):
+        # Temporary views (the landing's input_csv_*) are the session's, not
+        # the build's: listTables shows them in every schema.
+        tables = spark.catalog.listTables(schema)
+        for table in sorted(t.name for t in tables if not t.isTemporary):
             spark.sql(
                 f"create or replace view {quoted(public, table)} as "
                 f"select * from {quoted(schema, table)}"

@@ -22,6 +22,9 @@ def spark_settings() -> dict[str, str]:
         ),
         "spark.driver.memory": os.environ.get("LIFECYCLE_SPARK_DRIVER_MEMORY", "4g"),
         "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": os.environ.get(
+            "LIFECYCLE_SPARK_SHUFFLE_PARTITIONS", "4"
+        ),
     }
 
 

@@ -153,3 +153,23 @@ def test_unreadable_mart_is_one_difference(mart):
     assert compare_marts(marts, lambda m: mart, missing) == [
         "x_v1: cannot read in spark: TABLE_OR_VIEW_NOT_FOUND x_v1"
     ]
+
+
+def test_table_without_key_matched_on_its_exact_columns():
+    """No primary key (e.g. a summary by group): rows are matched on the
+    columns that are not floating point, so a last-bit float difference
+    between engines (here 1e-14 relative) is equal, a real one is not, and two
+    rows with the same exact columns pair up in the order of their floats."""
+    left = pd.DataFrame(
+        {
+            "group": ["a", "a", "b"],
+            "n": [1, 1, 2],
+            "score": [-12.422360248447205, 0.5, 33.333333333333336],
+        }
+    )
+    right = left.iloc[[2, 1, 0]].reset_index(drop=True)
+    right.loc[right["group"] == "b", "score"] = 33.33333333333333
+    assert compare_frames("t", left, right, key=()) == []
+    changed = right.assign(score=right["score"].where(right["group"] != "b", 33.4))
+    lines = compare_frames("t", left, changed, key=())
+    assert [line.split(":")[0] for line in lines] == ["t.score key (b, 2, 0)"]
