@@ -46,6 +46,11 @@ FIXTURE_COMMANDS = {
 }
 SKIPPED_COMMANDS = {
     "pytest": "the whole suite: CI runs it (.ci/run); run from a test it would recurse",
+    # One Spark build per test run: test_spark_build runs exactly these
+    # (test_spark_commands_are_the_documented_ones).
+    "python -m customer_lifecycle.build --target spark": "test_spark_build",
+    "python -m customer_lifecycle.spark.compare --duckdb lifecycle.duckdb "
+    "--spark-schema lifecycle": "test_spark_build",
 }
 MARKER = re.compile(r"<!--\s*(not run|file):\s*(.+?)\s*-->")
 FENCE = re.compile(r"^```(\S*)\s*$")

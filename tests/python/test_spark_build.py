@@ -14,17 +14,36 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 
 import pytest
 from conftest import PROJECT_ROOT
+from test_readme import blocks, commands
 
 pytest.importorskip("pyspark", reason="pyspark not installed (requirements-spark.txt)")
 pytest.importorskip("dbt.adapters.spark", reason="dbt-spark not installed")
 if shutil.which("java") is None:
     pytest.skip("java not found (openjdk-17-jre-headless)", allow_module_level=True)
+
+
+def documented_commands() -> list[list[str]]:
+    """The commands of docs/spark.md's first shell block, after `python -m`:
+    what this test runs (test_readme skips them so that CI builds Spark once)."""
+    first = next(
+        b for b in blocks(PROJECT_ROOT / "docs" / "spark.md") if b.language == "bash"
+    )
+    found = [shlex.split(command) for command in commands(first.text)]
+    assert all(command[:2] == ["python", "-m"] for command in found), found
+    return [command[2:] for command in found]
+
+
+def test_spark_commands_are_the_documented_ones():
+    build, compare = documented_commands()
+    assert build[:3] == ["customer_lifecycle.build", "--target", "spark"]
+    assert compare[0] == "customer_lifecycle.spark.compare"
 
 
 def _run(args, workdir, timeout):
@@ -50,9 +69,7 @@ def spark_build(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("spark-demo")
     completed = _run(
         [
-            "customer_lifecycle.build",
-            "--target",
-            "spark",
+            *documented_commands()[0],
             "--project-dir",
             str(PROJECT_ROOT),
             "--profiles-dir",
@@ -81,11 +98,10 @@ def spark_build(tmp_path_factory):
 def test_every_public_mart_equals_duckdb(spark_build, demo_build):
     completed = _run(
         [
-            "customer_lifecycle.spark.compare",
-            "--duckdb",
-            str(demo_build.database),
-            "--spark-schema",
-            "lifecycle",
+            *(
+                str(demo_build.database) if arg == "lifecycle.duckdb" else arg
+                for arg in documented_commands()[1]
+            ),
             "--manifest",
             str(demo_build.database.parent / "target" / "manifest.json"),
         ],
