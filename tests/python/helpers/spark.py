@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -100,6 +101,17 @@ class SparkDbt:
         return result.success, output + "\n" + str(result.exception or "")
 
     def query(self, sql: str) -> list[tuple]:
-        """Rows as tuples; `varchar` casts written for DuckDB read as `string`."""
+        """Rows as tuples; `varchar` casts written for DuckDB read as `string`,
+        and the layer schemas DuckDB names `staging`, `audit`... read in the
+        Spark build's `<target schema>_build_<layer>` (generate_schema_name)."""
         sql = sql.replace(" as varchar)", " as string)")
+        sql = BUILD_LAYER.sub(rf"{SPARK_BUILD_PREFIX}_\1.", sql)
         return [tuple(row) for row in self.spark.sql(sql).collect()]
+
+
+# A plain `dbt build --target spark` writes each layer to
+# `<LIFECYCLE_SPARK_SCHEMA or lifecycle>_build_<layer>` (generate_schema_name.sql).
+SPARK_BUILD_PREFIX = os.environ.get("LIFECYCLE_SPARK_SCHEMA", "lifecycle") + "_build"
+BUILD_LAYER = re.compile(
+    r"(?<![\w.`])(staging|audit|intermediate|marts|reference)\.(?=\w)"
+)
