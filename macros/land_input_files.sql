@@ -35,6 +35,7 @@
     {%- set input_dir = var('input_dir') | string -%}
     {%- do run_query('create schema if not exists raw') -%}
     {%- set validated = validated_sources() | map(attribute=0) | list -%}
+    {%- set landed = [] -%}
     {%- for source in graph.sources.values() | sort(attribute='name')
         if source.source_name == 'input' -%}
         {%- if source.name not in validated -%}
@@ -44,8 +45,9 @@
                 ~ " macros/validation.sql") }}
         {%- endif -%}
         {%- do _land_input_table(input_dir, source) -%}
+        {%- do landed.append(source.name) -%}
     {%- endfor -%}
-    {%- do _size_memory_to_input(validated) -%}
+    {%- do _size_memory_to_input(landed) -%}
     {{ return('') }}
 {% endmacro %}
 
@@ -55,7 +57,8 @@
     bytes per input row, at least 3 GiB, at most 40% of the machine). A global
     setting: one SET serves every connection of the build. -#}
 {% macro _size_memory_to_input(tables) %}
-    {%- if target.type != 'duckdb' -%}
+    {#- A project without input sources (a test's mini project) lands none. -#}
+    {%- if target.type != 'duckdb' or not tables -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set counts = [] -%}
