@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from conftest import FIXTURES, PROJECT_ROOT, BuildResult, dbt_build
+from helpers.dbt_args import project_args
 from helpers.spark import SparkDbt, spark_unavailable_reason
 
 from customer_lifecycle.publish import build_path
@@ -330,14 +331,7 @@ class InProcessDbt:
                     "run",
                     "--select",
                     "base_input__orders",
-                    "--project-dir",
-                    str(PROJECT_ROOT),
-                    "--profiles-dir",
-                    str(PROJECT_ROOT),
-                    "--target-path",
-                    str(self.workdir / "target"),
-                    "--log-path",
-                    str(self.workdir / "logs"),
+                    *project_args(self.workdir),
                     "--vars",
                     json.dumps({**_input_vars(self.workdir), **(variables or {})}),
                 ]

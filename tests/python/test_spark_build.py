@@ -21,6 +21,7 @@ import sys
 
 import pytest
 from conftest import PROJECT_ROOT
+from helpers.dbt_args import project_args
 from test_readme import blocks, commands
 
 pytest.importorskip("pyspark", reason="pyspark not installed (requirements-spark.txt)")
@@ -70,14 +71,7 @@ def spark_build(tmp_path_factory):
     completed = _run(
         [
             *documented_commands()[0],
-            "--project-dir",
-            str(PROJECT_ROOT),
-            "--profiles-dir",
-            str(PROJECT_ROOT),
-            "--target-path",
-            str(workdir / "target"),
-            "--log-path",
-            str(workdir / "logs"),
+            *project_args(workdir),
             "--vars",
             json.dumps({"input_dir": str(PROJECT_ROOT / "data" / "demo")}),
         ],

@@ -15,7 +15,9 @@ import re
 import shutil
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+import pytest
+
+from helpers.dbt_args import project_args
 
 
 def spark_unavailable_reason() -> str | None:
@@ -72,31 +74,18 @@ class SparkDbt:
 
     def invoke(self, command: list[str], variables: dict) -> tuple[bool, str]:
         self.messages = []
-        previous = os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS")
-        os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-        try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
             result = self.runner.invoke(
                 [
                     *command,
                     "--target",
                     "spark",
-                    "--project-dir",
-                    str(PROJECT_ROOT),
-                    "--profiles-dir",
-                    str(PROJECT_ROOT),
-                    "--target-path",
-                    str(self.workdir / "target"),
-                    "--log-path",
-                    str(self.workdir / "logs"),
+                    *project_args(self.workdir),
                     "--vars",
                     json.dumps(variables),
                 ]
             )
-        finally:
-            if previous is None:
-                os.environ.pop("DBT_SEND_ANONYMOUS_USAGE_STATS", None)
-            else:
-                os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = previous
         output = "\n".join(str(message) for message in self.messages)
         return result.success, output + "\n" + str(result.exception or "")
 
