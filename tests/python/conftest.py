@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers.dbt_args import project_args
 
 from customer_lifecycle.publish import build_path
 
@@ -79,14 +80,7 @@ def dbt_build(
     args = [
         str(dbt),
         command,
-        "--project-dir",
-        str(PROJECT_ROOT),
-        "--profiles-dir",
-        str(PROJECT_ROOT),
-        "--target-path",
-        str(workdir / "target"),
-        "--log-path",
-        str(workdir / "logs"),
+        *project_args(workdir),
     ]
     if variables:
         args += ["--vars", json.dumps(variables)]
@@ -168,12 +162,3 @@ def demo_build(tmp_path_factory) -> BuildResult:
     result = shared_build(tmp_path_factory, "demo", dbt_build)
     assert result.returncode == 0, result.output[-4000:]
     return result
-
-
-# The longest test file first: the Spark demo build (10-15 min on 2 cores) starts
-# on one xdist worker while the other runs the rest, instead of being the tail.
-FIRST_FILES = ("test_spark_build.py",)
-
-
-def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: item.path.name not in FIRST_FILES)
