@@ -1,27 +1,10 @@
 {#- The latest backtest origin (origin_index 1; the only one of an external
-    backtest), the model customer_clv uses. Every origin and model:
+    backtest), the model customer_clv uses: the customers of
+    btyd_backtest_customers summed by grain. Every origin and model:
     btyd_backtest_by_origin. -#}
-with backtest_customers as (
-    select * from {{ ref('int_btyd_backtest_customers') }}
-),
-
-customers as (
-    select
-        customer_id,
-        as_of_date,
-        backtest_kind,
-        calibration_end_date,
-        backtest_end_date,
-        backtest_days,
-        frequency,
-        purchase_model,
-        bg_nbd_predicted_purchases,
-        pareto_nbd_predicted_purchases,
-        actual_purchases,
-        predicted_purchases,
-        error
-    from backtest_customers
-    where origin_index = 1
+with customers as (
+    -- The published per-customer backtest (the latest origin), summed here.
+    select * from {{ ref('btyd_backtest_customers', v=1) }}
 ),
 
 bucketed as (
