@@ -19,7 +19,14 @@ them with ``dbt build`` and reports, per scale:
   ``benchmarks/.venv-peer``, never a project dependency) and
   ``clv_path_to_peer_ratio`` = clv_path_seconds / peer_seconds;
 - optionally (``--determinism``) a second build at the same scale and the hash of
-  every table's ordered rows in both (run-log durations excluded): ``identical``.
+  every table's ordered rows in both (run-log durations excluded): ``identical``;
+- optionally (``--spark``, up to ``--spark-max-customers``) the same build on a
+  local Spark (``python -m customer_lifecycle.build --target spark``, docs/spark.md)
+  beside the DuckDB build: its wall time, the peak RSS of its largest process
+  (the Spark JVM), and both engines' seconds per stage (``stages``: landing, input
+  validation, each area's SQL, the Python fits, data and unit tests, publishing);
+  with ``--spark-compare``, every public mart of the two builds compared
+  (``customer_lifecycle.spark.compare``).
 
 The build writes ``LIFECYCLE_DUCKDB_PATH``; the tables are read from that (published)
 file after the build. Results: ``<out>/<date>.json`` and ``<out>/<date>.md``, and
@@ -28,6 +35,7 @@ skips the scales already done.
 
     python benchmarks/run_benchmark.py --customers 100000 1000000 3000000 10000000
     python benchmarks/run_benchmark.py --input-dir data/cdnow --vars '{as_of_date: ...}'
+    python benchmarks/run_benchmark.py --customers 1000000 --spark --spark-compare
 """
 
 from __future__ import annotations
@@ -179,7 +187,9 @@ def validation_against_reads(nodes: list[dict], reads: dict[str, float]) -> dict
     return rows
 
 
-def measured_run(args: list[str], env: dict | None = None) -> tuple[float, float]:
+def measured_run(
+    args: list[str], env: dict | None = None, cwd: Path = ROOT
+) -> tuple[float, float]:
     """Run a command in a wrapper process; return (wall seconds, peak RSS GiB).
 
     The wrapper (this script with ``--measure``) runs the command and reports the
@@ -189,7 +199,7 @@ def measured_run(args: list[str], env: dict | None = None) -> tuple[float, float
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, __file__, "--measure", str(report), "--", *args],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         check=True,
     )
@@ -225,6 +235,124 @@ def clv_path_nodes(target: Path) -> set[str]:
         seen.add(node)
         stack.extend(parents.get(node, []))
     return seen
+
+
+def node_stage(unique_id: str, node: dict | None) -> str:
+    """The stage of the build a node belongs to (its room, for the SQL models)."""
+    if unique_id.startswith("operation."):
+        return "landing (on-run-start)" if "on-run-start" in unique_id else "run end"
+    if unique_id.startswith("unit_test."):
+        return "unit tests"
+    if unique_id.startswith("test."):
+        return "data tests"
+    if node is None:
+        return "other"
+    if node.get("language") == "python":
+        return "fits (Python models)"
+    parts = Path(node.get("original_file_path", "")).parts
+    if parts[:2] in (("models", "staging"), ("models", "audit")):
+        return "input validation"
+    if len(parts) > 2 and parts[1] in ("intermediate", "marts"):
+        return f"{parts[2]} (SQL)"
+    return f"{node['resource_type']}s" if len(parts) < 2 else parts[1]
+
+
+def stage_seconds(nodes: list[dict], manifest: dict) -> dict[str, float]:
+    """Σ node seconds per stage (node_stage), slowest stage first."""
+    known = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    totals: dict[str, float] = {}
+    for n in nodes:
+        stage = node_stage(n["node"], known.get(n["node"]))
+        totals[stage] = totals.get(stage, 0.0) + n["seconds"]
+    return {k: round(v, 2) for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
+
+
+def spark_build(input_dir: Path, work: Path, extra_vars: dict) -> dict:
+    """One build on a local Spark in work/spark (its own metastore and warehouse)."""
+    spark_dir = work / "spark"
+    if spark_dir.exists():
+        shutil.rmtree(spark_dir)
+    spark_dir.mkdir(parents=True)
+    env = dict(
+        os.environ,
+        LIFECYCLE_SPARK_WAREHOUSE=str(spark_dir / "warehouse"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        PYTHONPATH=os.pathsep.join(
+            filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+        ),
+    )
+    timings_file = spark_dir / "timings.json"
+    seconds, peak = measured_run(
+        [
+            sys.executable,
+            "-m",
+            "customer_lifecycle.build",
+            "--target",
+            "spark",
+            "--project-dir",
+            str(ROOT),
+            "--profiles-dir",
+            str(ROOT),
+            "--target-path",
+            str(spark_dir / "target"),
+            "--log-path",
+            str(spark_dir / "logs"),
+            "--vars",
+            json.dumps({"input_dir": str(input_dir), **extra_vars}),
+            "--timings",
+            str(timings_file),
+        ],
+        env=env,
+        cwd=spark_dir,
+    )
+    timings = json.loads(timings_file.read_text())
+    manifest = json.loads((spark_dir / "target" / "manifest.json").read_text())
+    nodes = sorted(
+        (
+            {"node": n["node"], "seconds": round(n["seconds"], 2)}
+            for n in timings["nodes"]
+        ),
+        key=lambda item: -item["seconds"],
+    )
+    return {
+        "build_seconds": round(seconds, 2),
+        "peak_rss_gib": round(peak, 2),
+        "steps": timings["steps"],
+        "stages": stage_seconds(nodes, manifest),
+        "nodes": nodes,
+        "env": env,
+        "dir": str(spark_dir),
+    }
+
+
+def spark_compare(spark: dict, duckdb_database: str, duckdb_target: Path) -> dict:
+    """customer_lifecycle.spark.compare of the two builds: exit code and summary."""
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "customer_lifecycle.spark.compare",
+            "--duckdb",
+            duckdb_database,
+            "--spark-schema",
+            os.environ.get("LIFECYCLE_SPARK_SCHEMA", "lifecycle"),
+            "--manifest",
+            str(duckdb_target / "manifest.json"),
+        ],
+        cwd=spark["dir"],
+        env=spark["env"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = completed.stdout.strip().splitlines()
+    return {
+        "equal": completed.returncode == 0,
+        "seconds": round(time.perf_counter() - started, 1),
+        "summary": lines[-1] if lines else completed.stderr.strip()[-500:],
+        "differences": lines[:-1][:50],
+    }
 
 
 def dbt_build(input_dir: Path, work: Path, threads: int, extra_vars: dict) -> dict:
@@ -274,12 +402,15 @@ def dbt_build(input_dir: Path, work: Path, threads: int, extra_vars: dict) -> di
         key=lambda item: -item["seconds"],
     )
     clv_nodes = clv_path_nodes(target)
+    manifest = json.loads((target / "manifest.json").read_text())
     return {
         "build_seconds": round(seconds, 2),
         "peak_rss_gib": round(peak, 2),
         "database": str(database),
         "database_size_mib": round(database.stat().st_size / 1024**2, 1),
         "nodes": nodes,
+        "stages": stage_seconds(nodes, manifest),
+        "target": str(target),
         "clv_path_seconds": round(
             sum(n["seconds"] for n in nodes if n["node"] in clv_nodes), 2
         ),
@@ -446,6 +577,26 @@ def run_scale(args: argparse.Namespace, customers: int | None, out: Path) -> dic
                 t for t in first.keys() | second.keys() if first.get(t) != second.get(t)
             ),
         }
+    if args.spark and (customers is None or customers <= args.spark_max_customers):
+        log(f"{label}: the same build on a local Spark")
+        spark = spark_build(input_dir, work, args.vars)
+        log(
+            f"{label}: Spark build {spark['build_seconds']} s, "
+            f"peak {spark['peak_rss_gib']} GiB"
+        )
+        if args.spark_compare:
+            log(f"{label}: every public mart, Spark against DuckDB")
+            spark["compare"] = spark_compare(
+                spark, result["database"], Path(result["target"])
+            )
+            log(f"{label}: {spark['compare']['summary']}")
+        spark.pop("env")
+        result["spark"] = spark
+        result["spark_to_duckdb_ratio"] = round(
+            spark["build_seconds"] / result["build_seconds"], 1
+        )
+        if not args.keep_warehouses:
+            shutil.rmtree(spark["dir"], ignore_errors=True)
     if not args.keep_warehouses:
         # A 10M warehouse is ~20 GB, twice while publishing: free the disk for
         # the next scale (the figures are in the result).
@@ -476,6 +627,45 @@ def markdown(results: list[dict], when: str) -> str:
             f"| {r.get('clv_path_to_peer_ratio', '-')} "
             f"| {r.get('determinism', {}).get('identical', '-')} |"
         )
+    spark_runs = [r for r in results if "spark" in r]
+    if spark_runs:
+        lines += [
+            "",
+            "## DuckDB and a local Spark, same build",
+            "",
+            (
+                "| scale | DuckDB s | Spark s | Spark/DuckDB | DuckDB peak GiB "
+                "| Spark peak GiB | Spark session s | publish s | public marts |"
+            ),
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in spark_runs:
+            spark = r["spark"]
+            compare = spark.get("compare", {})
+            lines.append(
+                f"| {r['scale']} | {r['build_seconds']} | {spark['build_seconds']} "
+                f"| {r['spark_to_duckdb_ratio']} | {r['peak_rss_gib']} "
+                f"| {spark['peak_rss_gib']} | {spark['steps'].get('session', '-')} "
+                f"| {spark['steps'].get('publish', '-')} "
+                f"| {compare.get('summary', 'not compared')} |"
+            )
+    for r in results:
+        if "spark" in r:
+            duck, spark = r["stages"], r["spark"]["stages"]
+            lines += [
+                "",
+                f"## {r['scale']}: seconds per stage (Σ node times)",
+                "",
+                "| stage | DuckDB s | Spark s | Spark/DuckDB |",
+                "|---|---|---|---|",
+            ]
+            for stage in sorted(
+                duck.keys() | spark.keys(), key=lambda k: -spark.get(k, 0)
+            ):
+                a, b = duck.get(stage, "-"), spark.get(stage, "-")
+                both = stage in duck and stage in spark and duck[stage]
+                ratio = round(spark[stage] / duck[stage], 1) if both else "-"
+                lines.append(f"| {stage} | {a} | {b} | {ratio} |")
     for r in results:
         checks = r.get("input_validation", {})
         if checks:
@@ -541,6 +731,17 @@ def main(argv: list[str] | None = None) -> list[dict]:
         "--keep-warehouses",
         action="store_true",
         help="keep each scale's warehouse files (default: deleted once measured)",
+    )
+    parser.add_argument(
+        "--spark",
+        action="store_true",
+        help="also build on a local Spark (requirements-spark.txt, Java 17)",
+    )
+    parser.add_argument("--spark-max-customers", type=int, default=1_000_000)
+    parser.add_argument(
+        "--spark-compare",
+        action="store_true",
+        help="with --spark: compare every public mart of the two builds",
     )
     parser.add_argument("--resume", action="store_true", help="skip finished scales")
     parser.add_argument(

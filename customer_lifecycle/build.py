@@ -11,6 +11,11 @@ models with their own code (customer_lifecycle.spark.models), and so on. Every
 wave reuses the process's one SparkSession. The input is landed by the first
 wave only (LIFECYCLE_BUILD_WAVE). After every node passed, the public views are
 pointed at the new build (customer_lifecycle.spark.publish).
+
+``--timings FILE`` writes where the time went, as JSON: the session start, the
+parse, every node (dbt's ``execution_time``; a Python model's seconds in the
+driver) with its wave, the publish and the whole build
+(``benchmarks/run_benchmark.py --spark`` reads it).
 """
 
 from __future__ import annotations
@@ -41,8 +46,44 @@ def _passed(result) -> bool:
     return str(result.status) in ("success", "pass", "warn", "no-op")
 
 
+class Timings:
+    """Where a build's time went, written to ``--timings`` (if given) as JSON."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.started = time.perf_counter()
+        self.steps: dict[str, float] = {}
+        self.nodes: list[dict] = []
+
+    def step(self, name: str, since: float) -> None:
+        self.steps[name] = round(time.perf_counter() - since, 3)
+
+    def node(self, unique_id: str, seconds: float, wave: int) -> None:
+        self.nodes.append(
+            {"node": unique_id, "seconds": round(seconds, 3), "wave": wave}
+        )
+
+    def write(self, outcome: str) -> None:
+        if not self.path:
+            return
+        self.step("total", self.started)
+        Path(self.path).write_text(
+            json.dumps(
+                {"outcome": outcome, "steps": self.steps, "nodes": self.nodes},
+                indent=2,
+            )
+        )
+
+
 def build_spark(args: argparse.Namespace, runner) -> int:
     """The wave build on Spark and its publish; the process exit code."""
+    timings = Timings(args.timings)
+    code = _build_spark(args, runner, timings)
+    timings.write("published" if code == 0 else "not published")
+    return code
+
+
+def _build_spark(args: argparse.Namespace, runner, timings: Timings) -> int:
     from customer_lifecycle.spark.models import run_python_model
     from customer_lifecycle.spark.publish import build_prefix, publish_build
     from customer_lifecycle.spark.session import spark_session
@@ -54,12 +95,15 @@ def build_spark(args: argparse.Namespace, runner) -> int:
     os.environ["LIFECYCLE_BUILD_WAVE"] = "1"
     started = time.perf_counter()
     spark = spark_session()
+    timings.step("session", started)
     print(
         f"Spark session ready in {time.perf_counter() - started:.0f} s; "
         f"building into {prefix}_*",
         flush=True,
     )
+    since = time.perf_counter()
     parse = runner.invoke(["parse", *_dbt_args(args)])
+    timings.step("parse", since)
     if not parse.success:
         print(f"NOT PUBLISHED: dbt parse failed: {parse.exception}")
         return 2
@@ -82,6 +126,8 @@ def build_spark(args: argparse.Namespace, runner) -> int:
                     *(selector(nodes[uid]) for uid in wave.sql),
                 ]
             )
+            for r in result.result or []:
+                timings.node(r.node.unique_id, r.execution_time, number)
             passed |= {r.node.unique_id for r in result.result or [] if _passed(r)}
             missing = set(wave.sql) - passed
             if not result.success or missing:
@@ -102,6 +148,7 @@ def build_spark(args: argparse.Namespace, runner) -> int:
                 )
                 return 1
             passed.add(uid)
+            timings.node(uid, seconds, number)
             print(
                 f"wave {number}: Python model {node['name']} in {seconds:.1f} s",
                 flush=True,
@@ -112,7 +159,9 @@ def build_spark(args: argparse.Namespace, runner) -> int:
             f"NOT PUBLISHED: {len(missing)} node(s) did not run; {public} is unchanged"
         )
         return 1
+    since = time.perf_counter()
     names = publish_build(spark, public, prefix)
+    timings.step("publish", since)
     print(
         f"PUBLISHED {public} ({len(names)} views over {prefix}_*) after "
         f"{time.perf_counter() - started:.0f} s"
@@ -128,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profiles-dir", default=None)
     parser.add_argument("--target-path", default=None, help="dbt --target-path")
     parser.add_argument("--log-path", default=None, help="dbt --log-path")
+    parser.add_argument(
+        "--timings", default=None, help="write where the time went (JSON, Spark)"
+    )
     args = parser.parse_args(argv)
     from dbt.cli.main import dbtRunner
 

@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -162,3 +163,21 @@ def demo_build(tmp_path_factory) -> BuildResult:
     result = shared_build(tmp_path_factory, "demo", dbt_build)
     assert result.returncode == 0, result.output[-4000:]
     return result
+
+
+# xdist (pyproject's addopts: --dist loadfile --no-loadscope-reorder) hands out
+# files in this order, a file at a time. The Spark demo build (about 15 min on 2
+# cores) goes first, so one worker runs it while the other runs the rest instead
+# of it being the run's tail; then the files with the most tests.
+FIRST_FILES = ("test_spark_build.py",)
+
+
+def pytest_collection_modifyitems(items):
+    per_file = Counter(item.path for item in items)
+    items.sort(
+        key=lambda item: (
+            item.path.name not in FIRST_FILES,
+            -per_file[item.path],
+            str(item.path),
+        )
+    )
