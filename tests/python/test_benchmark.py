@@ -274,3 +274,90 @@ def test_input_reads_time_every_present_file(bench, tmp_path):
     reads = bench.measure_input_reads(tmp_path, threads=1)
     assert sorted(reads) == ["customers", "orders"]
     assert all(seconds >= 0 for seconds in reads.values())
+
+
+def test_stages_by_hand(bench):
+    """Node seconds summed per stage: hooks, tests, Python fits, input, each room."""
+    manifest = {
+        "nodes": {
+            "model.p.base_input__orders": {
+                "resource_type": "model",
+                "original_file_path": "models/staging/input/base_input__orders.sql",
+            },
+            "model.p.input_warnings": {
+                "resource_type": "model",
+                "original_file_path": "models/audit/input_warnings.sql",
+            },
+            "model.p.int_btyd_fitted": {
+                "resource_type": "model",
+                "language": "python",
+                "original_file_path": "models/intermediate/value/int_btyd_fitted.py",
+            },
+            "model.p.customer_clv": {
+                "resource_type": "model",
+                "language": "sql",
+                "original_file_path": "models/marts/value/customer_clv.sql",
+            },
+            "model.p.int_spells": {
+                "resource_type": "model",
+                "language": "sql",
+                "original_file_path": "models/intermediate/lifecycle/int_spells.sql",
+            },
+        },
+        "unit_tests": {"unit_test.p.customer_clv.by_hand": {}},
+    }
+    nodes = [
+        {"node": "operation.p.p-on-run-start-0", "seconds": 4.0},
+        {"node": "operation.p.p-on-run-end-0", "seconds": 1.0},
+        {"node": "model.p.base_input__orders", "seconds": 2.5},
+        {"node": "model.p.input_warnings", "seconds": 0.5},
+        {"node": "model.p.int_btyd_fitted", "seconds": 7.0},
+        {"node": "model.p.customer_clv", "seconds": 1.25},
+        {"node": "model.p.int_spells", "seconds": 2.0},
+        {"node": "test.p.not_null_customer_clv_id.abc", "seconds": 0.5},
+        {"node": "test.p.unique_customer_clv_id.def", "seconds": 0.25},
+        {"node": "unit_test.p.customer_clv.by_hand", "seconds": 0.75},
+    ]
+    stages = bench.stage_seconds(nodes, manifest)
+    assert stages == {
+        "fits (Python models)": 7.0,
+        "landing (on-run-start)": 4.0,
+        "input validation": 3.0,
+        "lifecycle (SQL)": 2.0,
+        "value (SQL)": 1.25,
+        "run end": 1.0,
+        "unit tests": 0.75,
+        "data tests": 0.75,
+    }
+    assert list(stages)[:2] == ["fits (Python models)", "landing (on-run-start)"]
+
+
+def test_spark_report_by_hand(bench):
+    """The report's Spark table and per-stage ratios come from the two builds."""
+    result = {
+        "scale": "1000",
+        "orders": 5000,
+        "build_seconds": 20.0,
+        "peak_rss_gib": 1.0,
+        "floor_seconds": 0.5,
+        "build_to_floor_ratio": 40.0,
+        "clv_path_seconds": 3.0,
+        "nodes": [],
+        "stages": {"input validation": 4.0, "unit tests": 1.0},
+        "spark": {
+            "build_seconds": 300.0,
+            "peak_rss_gib": 2.5,
+            "steps": {"session": 30.0, "publish": 6.0},
+            "stages": {"input validation": 50.0, "fits (Python models)": 9.0},
+            "compare": {"summary": "36 public marts compared: all equal"},
+        },
+        "spark_to_duckdb_ratio": 15.0,
+    }
+    report = bench.markdown([result], "2026-12-03")
+    assert (
+        "| 1000 | 20.0 | 300.0 | 15.0 | 1.0 | 2.5 | 30.0 | 6.0 "
+        "| 36 public marts compared: all equal |" in report
+    )
+    assert "| input validation | 4.0 | 50.0 | 12.5 |" in report
+    assert "| fits (Python models) | - | 9.0 | - |" in report
+    assert "| unit tests | 1.0 | - | - |" in report
