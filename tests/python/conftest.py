@@ -166,18 +166,25 @@ def demo_build(tmp_path_factory) -> BuildResult:
 
 
 # xdist (pyproject's addopts: --dist loadfile --no-loadscope-reorder) hands out
-# files in this order, a file at a time. The Spark demo build (about 15 min on 2
-# cores) goes first, so one worker runs it while the other runs the rest instead
-# of it being the run's tail; then the files with the most tests.
-FIRST_FILES = ("test_spark_build.py",)
+# whole files in this order: each worker takes one, and one more while it has at
+# most 2 tests pending. The Spark demo build (about 15 min on 2 cores) goes first,
+# so one worker runs it while the other runs the rest instead of it being the
+# run's tail; the heavy bad-input corpus goes to the other worker, and the first
+# worker's second file is a light one (static checks of the package). Then the
+# files with the most tests.
+FIRST_FILES = (
+    "test_spark_build.py",
+    "test_input_corpus.py",
+    "test_package_structure.py",
+)
 
 
 def pytest_collection_modifyitems(items):
     per_file = Counter(item.path for item in items)
-    items.sort(
-        key=lambda item: (
-            item.path.name not in FIRST_FILES,
-            -per_file[item.path],
-            str(item.path),
-        )
-    )
+
+    def order(item):
+        name = item.path.name
+        first = FIRST_FILES.index(name) if name in FIRST_FILES else len(FIRST_FILES)
+        return (first, -per_file[item.path], str(item.path))
+
+    items.sort(key=order)
