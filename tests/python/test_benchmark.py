@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 
 import duckdb
 import pandas as pd
@@ -361,3 +362,20 @@ def test_spark_report_by_hand(bench):
     assert "| input validation | 4.0 | 50.0 | 12.5 |" in report
     assert "| fits (Python models) | - | 9.0 | - |" in report
     assert "| unit tests | 1.0 | - | - |" in report
+
+
+def test_peak_memory_sees_a_process_nobody_waits_for(bench):
+    """The Spark JVM is started by pyspark and never waited for, so it is not in
+    ru_maxrss of children: the wrapper's polling of /proc must still see it.
+    Here a grandchild holds 300 MiB and is never waited for by its parent."""
+    grandchild = (
+        "b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096]);"
+        " import time; time.sleep(2)"
+    )
+    parent = (
+        "import subprocess, sys, time;"
+        f" subprocess.Popen([sys.executable, '-c', {grandchild!r}]);"
+        " time.sleep(4)"
+    )
+    _, peak_gib = bench.measured_run([sys.executable, "-c", parent])
+    assert peak_gib >= 300 / 1024
