@@ -283,6 +283,8 @@ def node_stage(unique_id: str, node: dict | None) -> str:
         return "data tests"
     if node is None:
         return "other"
+    if node.get("resource_type") == "seed":
+        return "seeds"
     if node.get("language") == "python":
         return "fits (Python models)"
     parts = Path(node.get("original_file_path", "")).parts

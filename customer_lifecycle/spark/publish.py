@@ -52,10 +52,13 @@ def publish_build(spark, public: str, prefix: str) -> list[str]:
         schema = f"{prefix}_{layer}"
         if not spark.catalog.databaseExists(schema):
             continue
-        # Temporary views (the landing's input_csv_*) are the session's, not
-        # the build's: listTables shows them in every schema.
-        tables = spark.catalog.listTables(schema)
-        for table in sorted(t.name for t in tables if not t.isTemporary):
+        # SHOW TABLES reads names only: catalog.listTables resolves every
+        # table and temporary view, and the landing's temporary views over the
+        # input files (input_csv_*, shown in every schema) read those files:
+        # 286 s of a 1M build's publish. Temporary views are the session's,
+        # not the build's.
+        rows = spark.sql(f"show tables in `{schema}`").collect()
+        for table in sorted(r.tableName for r in rows if not r.isTemporary):
             spark.sql(
                 f"create or replace view {quoted(public, table)} as "
                 f"select * from {quoted(schema, table)}"

@@ -304,6 +304,10 @@ def test_stages_by_hand(bench):
                 "language": "sql",
                 "original_file_path": "models/intermediate/lifecycle/int_spells.sql",
             },
+            "seed.p.rfm_segment_map": {
+                "resource_type": "seed",
+                "original_file_path": "seeds/rfm_segment_map.csv",
+            },
         },
         "unit_tests": {"unit_test.p.customer_clv.by_hand": {}},
     }
@@ -318,6 +322,7 @@ def test_stages_by_hand(bench):
         {"node": "test.p.not_null_customer_clv_id.abc", "seconds": 0.5},
         {"node": "test.p.unique_customer_clv_id.def", "seconds": 0.25},
         {"node": "unit_test.p.customer_clv.by_hand", "seconds": 0.75},
+        {"node": "seed.p.rfm_segment_map", "seconds": 0.5},
     ]
     stages = bench.stage_seconds(nodes, manifest)
     assert stages == {
@@ -329,6 +334,7 @@ def test_stages_by_hand(bench):
         "run end": 1.0,
         "unit tests": 0.75,
         "data tests": 0.75,
+        "seeds": 0.5,
     }
     assert list(stages)[:2] == ["fits (Python models)", "landing (on-run-start)"]
 

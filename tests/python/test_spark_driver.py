@@ -113,6 +113,8 @@ def test_publish_swaps_views_keeps_the_previous_build(spark):
     builds = [f"pub_build_2026010{day}000000" for day in (1, 2, 3, 4)]
     for number, prefix in enumerate(builds[:3], start=1):
         _fake_build(spark, prefix, number)
+    # the session's temporary views (the landing's) are not the build's
+    spark.sql("create or replace temporary view input_csv_orders as select 1 as a")
     assert publish_build(spark, "pub", builds[0]) == [
         "churn_scores_v1",
         "rejected_rows",
