@@ -379,7 +379,14 @@ def spark_compare(spark: dict, duckdb_database: str, duckdb_target: Path) -> dic
             str(duckdb_target / "manifest.json"),
         ],
         cwd=spark["dir"],
-        env=spark["env"],
+        # The comparison reads each mart whole into the driver (the per-period
+        # stages: 11M rows at 1M customers): a larger driver than the build's.
+        env={
+            **spark["env"],
+            "LIFECYCLE_SPARK_DRIVER_MEMORY": os.environ.get(
+                "LIFECYCLE_SPARK_COMPARE_DRIVER_MEMORY", "12g"
+            ),
+        },
         capture_output=True,
         text=True,
         check=False,

@@ -155,7 +155,12 @@ flagged as (
         (
             purchase_days_in_period > 0
             and previous_window_revenue > 0
-            and trailing_window_revenue > {{ growth_factor }} * previous_window_revenue
+            {# As a difference, not `trailing > factor * previous`: Spark compares
+               a decimal(38, 2) with the product's decimal(38, 4) at scale 2, so
+               95.73 > 1.25 * 76.58 = 95.725 was false there (3 customers in 1M);
+               the difference keeps scale 4 on both engines. #}
+            and trailing_window_revenue - {{ growth_factor }} * previous_window_revenue
+            > 0
             and is_previous_window_complete
         ) as is_growing,
         purchase_days_to_date > 0 as is_active
