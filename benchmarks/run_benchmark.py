@@ -11,7 +11,8 @@ them with ``dbt build`` and reports, per scale:
   descendant polled while it runs, e.g. the Spark JVM; measured by a wrapper
   process per build, so scales do not contaminate each other);
 - ``floor_seconds``: the physical floor, one DuckDB pass (2 threads) over the same
-  Parquet files aggregating orders and touchpoints per customer, and
+  Parquet files aggregating orders and touchpoints per customer (the fastest of
+  ``--floor-repeats`` passes, all in ``floor_runs_seconds``), and
   ``build_to_floor_ratio`` = build_seconds / floor_seconds;
 - ``clv_path_seconds``: the sum of the times of the dbt models leading from the raw
   orders to ``customer_clv`` (its ancestors in the manifest), and, when the peer
@@ -577,10 +578,18 @@ def run_scale(args: argparse.Namespace, customers: int | None, out: Path) -> dic
     result["duckdb_memory_limit"] = input_sized_memory_limit(input_rows)
     con.close()
 
-    log(f"{label}: floor (one DuckDB pass, {args.floor_threads} threads)")
-    floor_seconds, floor_rows = measure_floor(input_dir, args.floor_threads)
-    result["floor_seconds"] = round(floor_seconds, 3)
-    result["floor_customers"] = floor_rows
+    log(
+        f"{label}: floor (one DuckDB pass, {args.floor_threads} threads, "
+        f"the fastest of {args.floor_repeats})"
+    )
+    # A 1-2 s measurement swings (1.34 s and 2.42 s for the same 1M files an
+    # hour apart): the floor is the fastest of a few passes.
+    floors = [
+        measure_floor(input_dir, args.floor_threads) for _ in range(args.floor_repeats)
+    ]
+    result["floor_runs_seconds"] = [round(seconds, 3) for seconds, _ in floors]
+    result["floor_seconds"] = min(result["floor_runs_seconds"])
+    result["floor_customers"] = floors[0][1]
 
     log(f"{label}: input reads (one DuckDB read per file)")
     reads = measure_input_reads(input_dir, args.floor_threads)
@@ -763,6 +772,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--out", default="benchmarks/out")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--floor-threads", type=int, default=2)
+    parser.add_argument(
+        "--floor-repeats", type=int, default=3, help="floor passes; the fastest counts"
+    )
     parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--peer-max-customers", type=int, default=1_000_000)
     parser.add_argument("--determinism", action="store_true")

@@ -134,6 +134,8 @@ def test_tiny_benchmark_run(bench, tmp_path):
     assert floor["revenue"].round(6).tolist() == expected["revenue"].round(6).tolist()
 
     assert result["floor_seconds"] > 0
+    assert len(result["floor_runs_seconds"]) == 3
+    assert result["floor_seconds"] == min(result["floor_runs_seconds"])
     assert result["build_to_floor_ratio"] == round(
         result["build_seconds"] / result["floor_seconds"], 1
     )
