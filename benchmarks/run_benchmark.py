@@ -254,9 +254,8 @@ def measure_child(report: str, command: list[str]) -> None:
     sys.exit(child.returncode)
 
 
-def clv_path_nodes(target: Path) -> set[str]:
+def clv_path_nodes(manifest: dict) -> set[str]:
     """Unique ids of customer_clv's models and all their model ancestors."""
-    manifest = json.loads((target / "manifest.json").read_text())
     parents = manifest["parent_map"]
     start = [
         unique_id
@@ -272,6 +271,25 @@ def clv_path_nodes(target: Path) -> set[str]:
         seen.add(node)
         stack.extend(parents.get(node, []))
     return seen
+
+
+def build_args(
+    input_dir: Path, target: Path, logs: Path, extra_vars: dict
+) -> list[str]:
+    """The flags of a benchmark build (dbt build, or the Spark build command):
+    this project, its target and log dirs, and the vars with the input dir."""
+    return [
+        "--project-dir",
+        str(ROOT),
+        "--profiles-dir",
+        str(ROOT),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(logs),
+        "--vars",
+        json.dumps({"input_dir": str(input_dir), **extra_vars}),
+    ]
 
 
 def node_stage(unique_id: str, node: dict | None) -> str:
@@ -328,16 +346,9 @@ def spark_build(input_dir: Path, work: Path, extra_vars: dict) -> dict:
             "customer_lifecycle.build",
             "--target",
             "spark",
-            "--project-dir",
-            str(ROOT),
-            "--profiles-dir",
-            str(ROOT),
-            "--target-path",
-            str(spark_dir / "target"),
-            "--log-path",
-            str(spark_dir / "logs"),
-            "--vars",
-            json.dumps({"input_dir": str(input_dir), **extra_vars}),
+            *build_args(
+                input_dir, spark_dir / "target", spark_dir / "logs", extra_vars
+            ),
             "--timings",
             str(timings_file),
         ],
@@ -420,18 +431,9 @@ def dbt_build(input_dir: Path, work: Path, threads: int, extra_vars: dict) -> di
         [
             dbt,
             "build",
-            "--project-dir",
-            str(ROOT),
-            "--profiles-dir",
-            str(ROOT),
             "--threads",
             str(threads),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(work / "logs"),
-            "--vars",
-            json.dumps({"input_dir": str(input_dir), **extra_vars}),
+            *build_args(input_dir, target, work / "logs", extra_vars),
         ],
         env=env,
     )
@@ -447,8 +449,8 @@ def dbt_build(input_dir: Path, work: Path, threads: int, extra_vars: dict) -> di
         ),
         key=lambda item: -item["seconds"],
     )
-    clv_nodes = clv_path_nodes(target)
     manifest = json.loads((target / "manifest.json").read_text())
+    clv_nodes = clv_path_nodes(manifest)
     return {
         "build_seconds": round(seconds, 2),
         "peak_rss_gib": round(peak, 2),

@@ -52,11 +52,10 @@ def publish_build(spark, public: str, prefix: str) -> list[str]:
         schema = f"{prefix}_{layer}"
         if not spark.catalog.databaseExists(schema):
             continue
-        # SHOW TABLES reads names only: catalog.listTables resolves every
-        # table and temporary view, and the landing's temporary views over the
-        # input files (input_csv_*, shown in every schema) read those files:
-        # 286 s of a 1M build's publish. Temporary views are the session's,
-        # not the build's.
+        # SHOW TABLES reads names only (catalog.listTables resolves every
+        # table and view). Temporary views (the landing's input_csv_*, shown
+        # in every schema) are the session's, not the build's. The 1M publish
+        # took 284 s with either listing: the time is elsewhere (docs/spark.md).
         rows = spark.sql(f"show tables in `{schema}`").collect()
         for table in sorted(r.tableName for r in rows if not r.isTemporary):
             spark.sql(
